@@ -1,0 +1,535 @@
+"""SQLAlchemy 2.x typed models for every object in DESIGN.md section 3.
+
+Money columns are BigInteger cents. Financial rows (ledger entries, audit
+events) are append-only: the services never update or delete them, and
+`billing-tui check` verifies their hash chains. The schema only changes by an
+Alembic migration (see alembic/).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Integer primary keys: BIGINT on PostgreSQL, INTEGER (rowid alias) on SQLite.
+PK = BigInteger().with_variant(Integer(), "sqlite")
+Cents = BigInteger
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _pk() -> Mapped[int]:
+    return mapped_column(PK, primary_key=True, autoincrement=True)
+
+
+def _fk(target: str, *, nullable: bool = False, index: bool = False) -> Mapped:
+    return mapped_column(PK, ForeignKey(target), nullable=nullable, index=index)
+
+
+# --- people and organisations -------------------------------------------------
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = _pk()
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))  # rep / senior / supervisor / admin
+    approval_limit_cents: Mapped[int | None] = mapped_column(Cents)  # None = unlimited
+    password_hash: Mapped[str] = mapped_column(String(255))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    __table_args__ = (
+        CheckConstraint("role in ('rep','senior','supervisor','admin')", name="role"),
+    )
+
+
+class Practice(Base):
+    __tablename__ = "practices"
+    id: Mapped[int] = _pk()
+    name: Mapped[str] = mapped_column(String(120))
+    billing_npi: Mapped[str] = mapped_column(String(10))
+    ein: Mapped[str] = mapped_column(String(10))
+    taxonomy: Mapped[str | None] = mapped_column(String(10))
+    address1: Mapped[str] = mapped_column(String(80))
+    city: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(2))
+    zip: Mapped[str] = mapped_column(String(10))
+    phone: Mapped[str | None] = mapped_column(String(20))
+
+
+class Provider(Base):
+    __tablename__ = "providers"
+    id: Mapped[int] = _pk()
+    practice_id: Mapped[int] = _fk("practices.id")
+    last_name: Mapped[str] = mapped_column(String(60))
+    first_name: Mapped[str] = mapped_column(String(40))
+    credential: Mapped[str | None] = mapped_column(String(10))
+    npi: Mapped[str] = mapped_column(String(10), unique=True)
+    taxonomy: Mapped[str | None] = mapped_column(String(10))
+
+
+class Patient(Base):
+    __tablename__ = "patients"
+    id: Mapped[int] = _pk()
+    account_no: Mapped[str] = mapped_column(String(20), unique=True)
+    last_name: Mapped[str] = mapped_column(String(60))
+    first_name: Mapped[str] = mapped_column(String(40))
+    middle_name: Mapped[str | None] = mapped_column(String(40))
+    dob: Mapped[dt.date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(1))  # M / F / U
+    address1: Mapped[str | None] = mapped_column(String(80))
+    city: Mapped[str | None] = mapped_column(String(40))
+    state: Mapped[str | None] = mapped_column(String(2))
+    zip: Mapped[str | None] = mapped_column(String(10))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    guarantor_name: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    __table_args__ = (
+        CheckConstraint("sex in ('M','F','U')", name="sex"),
+        Index("ix_patients_name", "last_name", "first_name"),
+        Index("ix_patients_dob", "dob"),
+    )
+
+
+class Payer(Base):
+    __tablename__ = "payers"
+    id: Mapped[int] = _pk()
+    name: Mapped[str] = mapped_column(String(120))
+    edi_payer_id: Mapped[str] = mapped_column(String(20), unique=True)
+    payer_type: Mapped[str] = mapped_column(String(16))
+    claim_filing_indicator: Mapped[str] = mapped_column(String(2))  # SBR09: MB, MC, CI, BL, HM...
+    timely_filing_days: Mapped[int] = mapped_column(Integer, default=365)
+    appeal_window_days: Mapped[int] = mapped_column(Integer, default=180)
+    requires_authorization: Mapped[bool] = mapped_column(Boolean, default=False)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    portal_url: Mapped[str | None] = mapped_column(String(200))
+    __table_args__ = (
+        CheckConstraint(
+            "payer_type in ('commercial','medicare','medicaid','self_pay','other')", name="type"
+        ),
+        Index("ix_payers_name", "name"),
+    )
+
+
+class Coverage(Base):
+    __tablename__ = "coverages"
+    id: Mapped[int] = _pk()
+    patient_id: Mapped[int] = _fk("patients.id", index=True)
+    payer_id: Mapped[int] = _fk("payers.id", index=True)
+    rank: Mapped[int] = mapped_column(SmallInteger)  # 1 primary, 2 secondary, 3 tertiary
+    member_id: Mapped[str] = mapped_column(String(40))
+    group_number: Mapped[str | None] = mapped_column(String(40))
+    relation: Mapped[str] = mapped_column(String(10), default="self")
+    effective_date: Mapped[dt.date] = mapped_column(Date)
+    term_date: Mapped[dt.date | None] = mapped_column(Date)
+    eligibility_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    eligibility_verified_by: Mapped[int | None] = _fk("users.id", nullable=True)
+    eligibility_result: Mapped[str | None] = mapped_column(String(20))
+    __table_args__ = (
+        CheckConstraint("rank between 1 and 3", name="rank"),
+        Index("ix_coverages_member_id", "member_id"),
+    )
+
+
+class Authorization(Base):
+    __tablename__ = "authorizations"
+    id: Mapped[int] = _pk()
+    patient_id: Mapped[int] = _fk("patients.id", index=True)
+    payer_id: Mapped[int] = _fk("payers.id")
+    auth_number: Mapped[str] = mapped_column(String(40))
+    procedure_codes: Mapped[str | None] = mapped_column(String(200))  # colon-separated
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    visits_allowed: Mapped[int | None] = mapped_column(Integer)
+    visits_used: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FeeSchedule(Base):
+    __tablename__ = "fee_schedules"
+    id: Mapped[int] = _pk()
+    payer_id: Mapped[int] = _fk("payers.id")
+    procedure_code: Mapped[str] = mapped_column(String(5))
+    modifier: Mapped[str] = mapped_column(String(2), default="")
+    allowed_cents: Mapped[int] = mapped_column(Cents)
+    __table_args__ = (UniqueConstraint("payer_id", "procedure_code", "modifier", name="uq_fee"),)
+
+
+# --- claims and the ledger -----------------------------------------------------
+
+
+class Claim(Base):
+    __tablename__ = "claims"
+    id: Mapped[int] = _pk()
+    claim_number: Mapped[str] = mapped_column(String(38), unique=True)  # CLM01 / 835 CLP01
+    patient_id: Mapped[int] = _fk("patients.id", index=True)
+    coverage_id: Mapped[int | None] = _fk("coverages.id", nullable=True)
+    payer_id: Mapped[int | None] = _fk("payers.id", nullable=True)
+    provider_id: Mapped[int | None] = _fk("providers.id", nullable=True)
+    frequency_code: Mapped[str] = mapped_column(String(1), default="1")
+    original_claim_id: Mapped[int | None] = _fk("claims.id", nullable=True)
+    payer_claim_number: Mapped[str | None] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(16))
+    place_of_service: Mapped[str] = mapped_column(String(2), default="11")
+    diagnoses: Mapped[str] = mapped_column(String(120))  # up to 12 ICD-10-CM, colon-separated
+    service_date: Mapped[dt.date] = mapped_column(Date)  # first date of service
+    service_date_to: Mapped[dt.date | None] = mapped_column(Date)
+    total_charge_cents: Mapped[int] = mapped_column(Cents)
+    # Cached balances, proven equal to the ledger by `billing-tui check`.
+    ins_balance_cents: Mapped[int] = mapped_column(Cents, default=0)
+    pat_balance_cents: Mapped[int] = mapped_column(Cents, default=0)
+    responsibility: Mapped[int] = mapped_column(SmallInteger, default=1)  # who is billed now
+    submitted_at: Mapped[dt.date | None] = mapped_column(Date)
+    last_activity_at: Mapped[dt.date | None] = mapped_column(Date)
+    follow_up_date: Mapped[dt.date | None] = mapped_column(Date)
+    owner_id: Mapped[int | None] = _fk("users.id", nullable=True)
+    rebill: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Per-claim ledger chain head: writers on different claims never wait on each other.
+    ledger_seq: Mapped[int] = mapped_column(Integer, default=0)
+    ledger_head: Mapped[str] = mapped_column(String(64), default="0" * 64)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_claims_status", "status"),
+        Index("ix_claims_payer_service", "payer_id", "service_date"),
+        Index(
+            "ix_claims_open_ins",
+            "service_date",
+            "ins_balance_cents",
+            sqlite_where=text("ins_balance_cents <> 0"),
+            postgresql_where=text("ins_balance_cents <> 0"),
+        ),
+        Index(
+            "ix_claims_open_pat",
+            "service_date",
+            "pat_balance_cents",
+            sqlite_where=text("pat_balance_cents <> 0"),
+            postgresql_where=text("pat_balance_cents <> 0"),
+        ),
+        Index(
+            "ix_claims_follow_up",
+            "follow_up_date",
+            sqlite_where=text("follow_up_date IS NOT NULL"),
+            postgresql_where=text("follow_up_date IS NOT NULL"),
+        ),
+    )
+
+
+class ClaimLine(Base):
+    __tablename__ = "claim_lines"
+    id: Mapped[int] = _pk()
+    claim_id: Mapped[int] = _fk("claims.id")
+    line_no: Mapped[int] = mapped_column(SmallInteger)
+    service_date: Mapped[dt.date] = mapped_column(Date)
+    procedure_code: Mapped[str] = mapped_column(String(5))
+    modifier1: Mapped[str | None] = mapped_column(String(2))
+    modifier2: Mapped[str | None] = mapped_column(String(2))
+    modifier3: Mapped[str | None] = mapped_column(String(2))
+    modifier4: Mapped[str | None] = mapped_column(String(2))
+    units: Mapped[Decimal] = mapped_column(Numeric(9, 3))
+    charge_cents: Mapped[int] = mapped_column(Cents)
+    dx_pointers: Mapped[str] = mapped_column(String(8), default="1")  # "1:2:3:4"
+    line_control_number: Mapped[str | None] = mapped_column(String(30))  # REF*6R
+    ins_balance_cents: Mapped[int] = mapped_column(Cents, default=0)
+    pat_balance_cents: Mapped[int] = mapped_column(Cents, default=0)
+    __table_args__ = (UniqueConstraint("claim_id", "line_no", name="uq_line_no"),)
+
+
+class LedgerEntry(Base):
+    """One immutable money movement on a claim line (see domain/ledger.py for signs)."""
+
+    __tablename__ = "ledger_entries"
+    id: Mapped[int] = _pk()
+    claim_id: Mapped[int] = _fk("claims.id")
+    claim_line_id: Mapped[int | None] = _fk("claim_lines.id", nullable=True, index=True)
+    seq: Mapped[int] = mapped_column(Integer)  # position in the claim's chain
+    kind: Mapped[str] = mapped_column(String(20))
+    responsibility: Mapped[int] = mapped_column(SmallInteger)
+    to_responsibility: Mapped[int | None] = mapped_column(SmallInteger)
+    amount_cents: Mapped[int] = mapped_column(Cents)
+    group_code: Mapped[str | None] = mapped_column(String(2))
+    carc: Mapped[str | None] = mapped_column(String(5))
+    rarc: Mapped[str | None] = mapped_column(String(60))
+    batch_id: Mapped[int | None] = _fk("payment_batches.id", nullable=True, index=True)
+    reverses_id: Mapped[int | None] = _fk("ledger_entries.id", nullable=True)
+    posting_id: Mapped[str | None] = mapped_column(String(32))  # groups one posting's entries
+    memo: Mapped[str | None] = mapped_column(String(200))
+    posted_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    posted_by: Mapped[int] = _fk("users.id")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (
+        UniqueConstraint("claim_id", "seq", name="uq_ledger_claim_seq"),
+        Index(
+            "ix_ledger_reverses",
+            "reverses_id",
+            sqlite_where=text("reverses_id IS NOT NULL"),
+            postgresql_where=text("reverses_id IS NOT NULL"),
+        ),
+    )
+
+
+# --- payments and remittances --------------------------------------------------
+
+
+class RemittanceFile(Base):
+    __tablename__ = "remittance_files"
+    id: Mapped[int] = _pk()
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    isa_control_number: Mapped[str | None] = mapped_column(String(9))
+    gs_control_number: Mapped[str | None] = mapped_column(String(9))
+    status: Mapped[str] = mapped_column(String(16))
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    imported_by: Mapped[int] = _fk("users.id")
+
+
+class PaymentBatch(Base):
+    __tablename__ = "payment_batches"
+    id: Mapped[int] = _pk()
+    payer_id: Mapped[int | None] = _fk("payers.id", nullable=True)
+    patient_id: Mapped[int | None] = _fk("patients.id", nullable=True)
+    method: Mapped[str] = mapped_column(String(8))  # check / eft / card / cash
+    trace_number: Mapped[str] = mapped_column(String(50))
+    amount_cents: Mapped[int] = mapped_column(Cents)
+    deposit_date: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open/balanced/closed
+    source: Mapped[str] = mapped_column(String(8), default="manual")  # manual / 835
+    remittance_file_id: Mapped[int | None] = _fk("remittance_files.id", nullable=True)
+    opened_by: Mapped[int] = _fk("users.id")
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        UniqueConstraint("payer_id", "trace_number", name="uq_batch_payer_trace"),
+        CheckConstraint("method in ('check','eft','card','cash')", name="method"),
+        CheckConstraint("status in ('open','balanced','closed')", name="status"),
+    )
+
+
+class ProviderAdjustment(Base):
+    """PLB: money on the check that belongs to no claim (interest, recoupments)."""
+
+    __tablename__ = "provider_adjustments"
+    id: Mapped[int] = _pk()
+    batch_id: Mapped[int] = _fk("payment_batches.id", index=True)
+    reason_code: Mapped[str] = mapped_column(String(2))
+    reference: Mapped[str | None] = mapped_column(String(50))
+    amount_cents: Mapped[int] = mapped_column(Cents)  # as in the PLB: positive reduces the check
+    claim_id: Mapped[int | None] = _fk("claims.id", nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+# --- denials, appeals, follow-up -------------------------------------------------
+
+
+class Denial(Base):
+    __tablename__ = "denials"
+    id: Mapped[int] = _pk()
+    claim_id: Mapped[int] = _fk("claims.id", index=True)
+    claim_line_id: Mapped[int | None] = _fk("claim_lines.id", nullable=True)
+    group_code: Mapped[str] = mapped_column(String(2))
+    carc: Mapped[str] = mapped_column(String(5))
+    rarc: Mapped[str | None] = mapped_column(String(60))
+    amount_cents: Mapped[int] = mapped_column(Cents)
+    category: Mapped[str] = mapped_column(String(20))
+    root_cause: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    owner_id: Mapped[int | None] = _fk("users.id", nullable=True)
+    denied_on: Mapped[dt.date] = mapped_column(Date)
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    __table_args__ = (
+        Index(
+            "ix_denials_open",
+            "category",
+            "carc",
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+
+class Appeal(Base):
+    __tablename__ = "appeals"
+    id: Mapped[int] = _pk()
+    denial_id: Mapped[int] = _fk("denials.id", index=True)
+    claim_id: Mapped[int] = _fk("claims.id")
+    level: Mapped[int] = mapped_column(SmallInteger, default=1)
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    outcome: Mapped[str | None] = mapped_column(String(10))
+    letter_text: Mapped[str | None] = mapped_column(Text)
+    filed_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_by: Mapped[int] = _fk("users.id")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Activity(Base):
+    """A call, portal check, letter or internal note on an account."""
+
+    __tablename__ = "activities"
+    id: Mapped[int] = _pk()
+    patient_id: Mapped[int] = _fk("patients.id")
+    claim_id: Mapped[int | None] = _fk("claims.id", nullable=True, index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # call / portal / letter / note
+    payer_contact: Mapped[str | None] = mapped_column(String(80))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    call_reference: Mapped[str | None] = mapped_column(String(40))
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text, default="")
+    next_follow_up: Mapped[dt.date | None] = mapped_column(Date)
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    user_id: Mapped[int] = _fk("users.id")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_activities_patient_time", "patient_id", "created_at"),)
+
+
+class WorkQueue(Base):
+    """A stored, structured filter + sort over claims (rule is JSON, never SQL)."""
+
+    __tablename__ = "work_queues"
+    id: Mapped[int] = _pk()
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    rule_json: Mapped[str] = mapped_column(Text)
+    sort: Mapped[str] = mapped_column(String(40), default="priority")
+    owner_id: Mapped[int | None] = _fk("users.id", nullable=True)
+    created_by: Mapped[int | None] = _fk("users.id", nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class WorkQueueItem(Base):
+    """Assignment and short lease of one claim in a queue, so two reps never collide."""
+
+    __tablename__ = "work_queue_items"
+    id: Mapped[int] = _pk()
+    queue_id: Mapped[int] = _fk("work_queues.id")
+    claim_id: Mapped[int] = _fk("claims.id")
+    assigned_to: Mapped[int | None] = _fk("users.id", nullable=True)
+    lease_owner: Mapped[int | None] = _fk("users.id", nullable=True)
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    __table_args__ = (UniqueConstraint("queue_id", "claim_id", name="uq_queue_claim"),)
+
+
+class Statement(Base):
+    __tablename__ = "statements"
+    id: Mapped[int] = _pk()
+    patient_id: Mapped[int] = _fk("patients.id", index=True)
+    statement_date: Mapped[dt.date] = mapped_column(Date)
+    amount_due_cents: Mapped[int] = mapped_column(Cents)
+    sent_via: Mapped[str] = mapped_column(String(10), default="mail")
+    created_by: Mapped[int] = _fk("users.id")
+
+
+class PaymentPlan(Base):
+    __tablename__ = "payment_plans"
+    id: Mapped[int] = _pk()
+    patient_id: Mapped[int] = _fk("patients.id", index=True)
+    total_cents: Mapped[int] = mapped_column(Cents)
+    installment_cents: Mapped[int] = mapped_column(Cents)
+    frequency: Mapped[str] = mapped_column(String(10), default="monthly")
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    created_by: Mapped[int] = _fk("users.id")
+
+
+class CollectionsTransfer(Base):
+    __tablename__ = "collections_transfers"
+    id: Mapped[int] = _pk()
+    patient_id: Mapped[int] = _fk("patients.id", index=True)
+    agency: Mapped[str] = mapped_column(String(80))
+    amount_cents: Mapped[int] = mapped_column(Cents)
+    transferred_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="sent")
+    created_by: Mapped[int] = _fk("users.id")
+
+
+class AdjustmentRequest(Base):
+    """A write-off, adjustment or refund above the requester's limit waits here."""
+
+    __tablename__ = "adjustment_requests"
+    id: Mapped[int] = _pk()
+    claim_id: Mapped[int] = _fk("claims.id", index=True)
+    claim_line_id: Mapped[int | None] = _fk("claim_lines.id", nullable=True)
+    kind: Mapped[str] = mapped_column(String(12))  # write_off / adjustment / refund
+    amount_cents: Mapped[int] = mapped_column(Cents)
+    carc: Mapped[str | None] = mapped_column(String(5))
+    reason: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    requested_by: Mapped[int] = _fk("users.id")
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    decided_by: Mapped[int | None] = _fk("users.id", nullable=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    decision_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+# --- audit and counters ---------------------------------------------------------
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained record of every change and every account view."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = _pk()
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    user_id: Mapped[int | None] = _fk("users.id", nullable=True)
+    action: Mapped[str] = mapped_column(String(40))
+    entity_type: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[str | None] = mapped_column(String(40))
+    patient_id: Mapped[int | None] = mapped_column(PK)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (Index("ix_audit_patient", "patient_id"),)
+
+
+class AuditHead(Base):
+    """Single row holding the audit chain head; locked only for the final append."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class ControlNumber(Base):
+    """Increasing counters (ISA13, GS06, ST02, account numbers)."""
+
+    __tablename__ = "control_numbers"
+    name: Mapped[str] = mapped_column(String(30), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
