@@ -54,9 +54,11 @@ class UnitOfWork:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
-            if not self._committed:
+            if not self._committed and self.write:
                 self.session.rollback()
         finally:
+            # A read-only unit just closes: the connection is rolled back on release, and
+            # the objects it loaded stay readable (rollback would expire them).
             self.session.close()
 
     def audit(

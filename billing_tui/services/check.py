@@ -117,7 +117,7 @@ def _check_claims(conn, report: CheckReport, claim_limit: int | None) -> None:
 
 
 def _check_one_claim(claim, lines, entries, report: CheckReport) -> None:
-    claim_id, number = claim[0], claim[1]
+    number = claim[1]
     prev = GENESIS
     line_bal = {ln[0]: [0, 0] for ln in lines}
     ins = pat = 0

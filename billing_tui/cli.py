@@ -1,0 +1,252 @@
+"""Command line: `billing-tui` opens the workstation; subcommands do batch work.
+
+Every subcommand prints human-readable text, or JSON with --json, and exits
+non-zero with a one-line reason on bad input (2 when the database cannot be
+reached or the URL is malformed). Heavy imports happen inside the commands so
+`billing-tui` itself starts fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+
+import click
+
+DB_HELP = "Database URL (sqlite:///file.db or postgresql://user@host/db); default $BILLING_TUI_DB or a SQLite file in your data directory."
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"billing-tui: {message}", err=True)
+    sys.exit(code)
+
+
+def _guard(fn: Callable[[], object]) -> object:
+    """Run a command body, turning domain errors into one line and an exit code."""
+    from billing_tui.db.engine import DatabaseUnavailable
+    from billing_tui.domain.errors import DomainError
+
+    try:
+        return fn()
+    except DatabaseUnavailable as exc:
+        _fail(str(exc), 2)
+    except DomainError as exc:
+        _fail(str(exc), 1)
+    return None
+
+
+def _open(db_url: str | None):
+    from billing_tui.db.engine import Database
+
+    return Database.open(db_url)
+
+
+def _cli_actor(db, username: str):
+    from billing_tui.db.uow import UnitOfWork
+    from billing_tui.domain.errors import AuthError
+    from billing_tui.services.auth import actor_of
+
+    with UnitOfWork(db, write=False) as uow:
+        user = uow.users.by_username(username)
+        if user is None:
+            raise AuthError(f"no user named {username!r} in this database (use --user)")
+        return actor_of(user)
+
+
+def _echo_json(data: object) -> None:
+    click.echo(json.dumps(data, indent=2, default=str))
+
+
+@click.group(invoke_without_command=True)
+@click.option("--db", "db_url", envvar="BILLING_TUI_DB", help=DB_HELP)
+@click.version_option(package_name="billing-tui")
+@click.pass_context
+def main(ctx: click.Context, db_url: str | None) -> None:
+    """billing_tui: a keyboard-driven workstation for medical billing reps.
+
+    Without a subcommand it opens the workstation."""
+    ctx.ensure_object(dict)
+    ctx.obj["db_url"] = db_url
+    if ctx.invoked_subcommand is None:
+        from billing_tui.app import BillingApp
+
+        BillingApp(db_url=db_url).run()
+
+
+def _db_option(f):
+    return click.option("--db", "db_url", envvar="BILLING_TUI_DB", help=DB_HELP)(f)
+
+
+def _url(ctx: click.Context, db_url: str | None) -> str | None:
+    return db_url or (ctx.obj or {}).get("db_url")
+
+
+@main.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@_db_option
+@click.pass_context
+def db_upgrade(ctx: click.Context, db_url: str | None) -> None:
+    """Bring the database schema up to this release (safe to run twice)."""
+
+    def run():
+        from billing_tui.db.engine import Database, redact
+        from billing_tui.db.migrate import upgrade
+
+        database = Database.connect(_url(ctx, db_url))
+        head = upgrade(database.engine)
+        click.echo(f"{redact(database.url)} is at schema revision {head}")
+
+    _guard(run)
+
+
+@main.command()
+@_db_option
+@click.option("--claims", default=20_000, show_default=True, type=click.IntRange(min=1))
+@click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Build as of this date.")
+@click.option("--reset", is_flag=True, help="Drop everything in the database first.")
+@click.option("--keep-existing", is_flag=True, help="Do nothing if the database has data.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def demo(ctx, db_url, claims, seed, today, reset, keep_existing, as_json) -> None:
+    """Build a believable demo practice (deterministic per seed)."""
+
+    def run():
+        from sqlalchemy import func, select
+
+        from billing_tui.db import models as m
+        from billing_tui.services.demo import DEMO_USERS, build_demo
+
+        database = _open(_url(ctx, db_url))
+        if keep_existing and not reset:
+            with database.engine.connect() as conn:
+                if conn.scalar(select(func.count()).select_from(m.User)):
+                    if not as_json:
+                        click.echo("demo database already present; keeping it")
+                    return
+        progress = None if as_json else (lambda msg: click.echo(f"  {msg}", err=True))
+        result = build_demo(
+            database,
+            claims=claims,
+            seed=seed,
+            today=today.date() if today else None,
+            reset=reset,
+            progress=progress,
+        )
+        if as_json:
+            _echo_json(result.as_json())
+            return
+        click.echo(
+            f"demo practice built in {result.seconds}s: {result.patients:,} patients, "
+            f"{result.payers} payers, {result.claims:,} claims, {result.lines:,} lines, "
+            f"{result.ledger_entries:,} ledger entries, {result.denials:,} denials"
+        )
+        click.echo("log in as: " + ", ".join(f"{u}/{p}" for u, p, _r, _n in DEMO_USERS))
+
+    _guard(run)
+
+
+@main.command()
+@_db_option
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def check(ctx, db_url, as_json) -> None:
+    """Verify balances against the ledger, both hash chains, and batch balancing."""
+
+    def run():
+        from billing_tui.services.check import run_check
+
+        report = run_check(_open(_url(ctx, db_url)))
+        if as_json:
+            _echo_json(report.as_json())
+        else:
+            click.echo(
+                f"checked {report.claims_checked:,} claims, "
+                f"{report.ledger_entries_verified:,} ledger entries, "
+                f"{report.audit_events_verified:,} audit events, "
+                f"{report.batches_checked:,} payment batches"
+            )
+            for p in report.problems:
+                click.echo(f"PROBLEM: {p}")
+            click.echo("OK" if report.ok else f"FAILED: {report.problems[0]}")
+        if not report.ok:
+            sys.exit(1)
+
+    _guard(run)
+
+
+@main.command("import-charges")
+@click.argument("file", type=click.Path(dir_okay=False))
+@_db_option
+@click.option("--user", default="admin", show_default=True, help="User the import is audited as.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def import_charges_cmd(ctx, file, db_url, user, as_json) -> None:
+    """Import an EHR charge CSV; any bad row rejects the whole file."""
+
+    def run():
+        from billing_tui.services.charges import import_charges
+
+        database = _open(_url(ctx, db_url))
+        result = import_charges(database, _cli_actor(database, user), file)
+        if as_json:
+            _echo_json(result.as_json())
+        else:
+            click.echo(
+                f"{result.rows} rows: {result.claims_created} claims and "
+                f"{result.lines_created} lines created, {result.patients_created} new "
+                f"patients, {result.payers_created} new payers, "
+                f"{result.duplicates_skipped} duplicate claims skipped, charges "
+                f"${result.charge_cents / 100:,.2f}".replace("$-", "-$")
+            )
+
+    _guard(run)
+
+
+@main.command()
+@_db_option
+@click.option("--claims", default=1_000_000, show_default=True, type=click.IntRange(min=100))
+@click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--repeat", default=50, show_default=True, type=click.IntRange(min=5))
+@click.option("--only", multiple=True, help="Run only these operations.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def bench(ctx, db_url, claims, seed, repeat, only, as_json) -> None:
+    """Build (or reuse) a large database and time each operation: median and p95 ms."""
+
+    def run():
+        from billing_tui.benchmarks import run_bench
+
+        results = run_bench(
+            _url(ctx, db_url),
+            claims=claims,
+            seed=seed,
+            repeat=repeat,
+            only=set(only) or None,
+            progress=None if as_json else (lambda msg: click.echo(f"  {msg}", err=True)),
+        )
+        if as_json:
+            _echo_json(results)
+            return
+        click.echo(f"{'operation':<28}{'median ms':>12}{'p95 ms':>12}{'budget ms':>12}")
+        for name, r in results["operations"].items():
+            budget = "" if r.get("budget_ms") is None else f"{r['budget_ms']:g}"
+            click.echo(f"{name:<28}{r['median_ms']:>12.2f}{r['p95_ms']:>12.2f}{budget:>12}")
+        for k, v in results.get("facts", {}).items():
+            click.echo(f"{k}: {v}")
+
+    _guard(run)
+
+
+def _today_option(value: dt.datetime | None) -> dt.date:
+    return value.date() if value else dt.date.today()
+
+
+if __name__ == "__main__":
+    main()
