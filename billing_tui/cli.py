@@ -70,6 +70,13 @@ def main(ctx: click.Context, db_url: str | None) -> None:
     ctx.ensure_object(dict)
     ctx.obj["db_url"] = db_url
     if ctx.invoked_subcommand is None:
+
+        def reachable():
+            from billing_tui.db.engine import Database
+
+            Database.connect(db_url).dispose()  # bad URL / server down: one line, exit 2
+
+        _guard(reachable)
         from billing_tui.app import BillingApp
 
         BillingApp(db_url=db_url).run()

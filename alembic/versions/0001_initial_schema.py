@@ -164,6 +164,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.create_index("ix_audit_patient", ["patient_id"], unique=False)
+        batch_op.create_index(
+            "ix_audit_user_action", ["user_id", "action", "occurred_at"], unique=False
+        )
 
     op.create_table(
         "authorizations",

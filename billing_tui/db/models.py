@@ -515,7 +515,10 @@ class AuditEvent(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
-    __table_args__ = (Index("ix_audit_patient", "patient_id"),)
+    __table_args__ = (
+        Index("ix_audit_patient", "patient_id"),
+        Index("ix_audit_user_action", "user_id", "action", "occurred_at"),
+    )
 
 
 class AuditHead(Base):

@@ -130,6 +130,18 @@ class ClaimRepository(_Repo):
             .order_by(m.ClaimLine.line_no)
         ).all()
 
+    def lines_for_claims(self, claim_ids: Sequence[int]) -> dict[int, list[m.ClaimLine]]:
+        """Lines of many claims in one query (account load), in line order."""
+        out: dict[int, list[m.ClaimLine]] = {}
+        if claim_ids:
+            for ln in self.s.scalars(
+                select(m.ClaimLine)
+                .where(m.ClaimLine.claim_id.in_(claim_ids))
+                .order_by(m.ClaimLine.claim_id, m.ClaimLine.line_no)
+            ):
+                out.setdefault(ln.claim_id, []).append(ln)
+        return out
+
     def line(self, line_id: int) -> m.ClaimLine | None:
         return self.s.get(m.ClaimLine, line_id)
 
@@ -204,6 +216,18 @@ class LedgerRepository(_Repo):
             .where(m.LedgerEntry.claim_id == claim_id)
             .order_by(m.LedgerEntry.seq)
         ).all()
+
+    def for_claims(self, claim_ids: Sequence[int]) -> dict[int, list[m.LedgerEntry]]:
+        """Ledgers of many claims in one query, each in chain order."""
+        out: dict[int, list[m.LedgerEntry]] = {}
+        if claim_ids:
+            for e in self.s.scalars(
+                select(m.LedgerEntry)
+                .where(m.LedgerEntry.claim_id.in_(claim_ids))
+                .order_by(m.LedgerEntry.claim_id, m.LedgerEntry.seq)
+            ):
+                out.setdefault(e.claim_id, []).append(e)
+        return out
 
     def get(self, entry_id: int) -> m.LedgerEntry | None:
         return self.s.get(m.LedgerEntry, entry_id)

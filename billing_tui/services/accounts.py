@@ -132,9 +132,13 @@ def load_account(db: Database, actor: Actor, patient_id: int) -> AccountView:
             )
             for c in uow.patients.coverages(p.id)
         )
+        claim_rows = uow.claims.for_patient(p.id)
+        ids = [c.id for c in claim_rows]
+        lines_by_claim = uow.claims.lines_for_claims(ids)
+        ledger_by_claim = uow.ledger.for_claims(ids)
         claims = []
-        for c in uow.claims.for_patient(p.id):
-            lines = uow.claims.lines(c.id)
+        for c in claim_rows:
+            lines = lines_by_claim.get(c.id, [])
             line_no = {ln.id: ln.line_no for ln in lines}
             claims.append(
                 ClaimView(
@@ -180,7 +184,7 @@ def load_account(db: Database, actor: Actor, patient_id: int) -> AccountView:
                             e.reverses_id,
                             e.memo,
                         )
-                        for e in uow.ledger.for_claim(c.id)
+                        for e in ledger_by_claim.get(c.id, [])
                     ),
                 )
             )

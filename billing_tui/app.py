@@ -1,0 +1,263 @@
+"""The Textual application: log-in first, then the rep's home page.
+
+Start-up is kept light so the log-in screen paints fast: no SQLAlchemy, Alembic, argon2
+or services at import time. The database opens in a thread worker after the first paint;
+services are imported inside the workers that call them.
+"""
+
+from __future__ import annotations
+
+import time
+
+IMPORT_STARTED = time.perf_counter()  # `billing-tui bench` measures first paint from here
+
+import datetime as dt  # noqa: E402
+import threading  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import TYPE_CHECKING, ClassVar, cast  # noqa: E402
+
+from textual import events, on, work  # noqa: E402
+from textual.app import App  # noqa: E402
+from textual.binding import Binding, BindingType  # noqa: E402
+from textual.command import DiscoveryHit, Hit, Hits, Provider  # noqa: E402
+from textual.message import Message  # noqa: E402
+from textual.screen import Screen  # noqa: E402
+from textual.worker import Worker, WorkerState  # noqa: E402
+
+from billing_tui.domain.errors import DomainError  # noqa: E402
+from billing_tui.screens.login import LoginScreen  # noqa: E402
+
+if TYPE_CHECKING:
+    from billing_tui.db.engine import Database
+    from billing_tui.domain.users import Actor
+
+Command = tuple[str, str, Callable[[], object]]
+
+
+class BillingCommands(Provider):
+    """Command palette entries that make sense where the rep is (see `palette_commands`)."""
+
+    def _commands(self) -> list[Command]:
+        return cast("BillingApp", self.app).palette_commands(self.screen)
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._commands():
+            if (score := matcher.match(name)) > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
+
+class BillingApp(App[None]):
+    TITLE = "billing_tui"
+    CSS_PATH = "app.tcss"
+    BINDING_GROUP_TITLE = "Everywhere"
+    COMMANDS: ClassVar[set] = {BillingCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("escape", "back", "Back", id="app.back"),
+        # show=False: the footer already shows the palette key at its right end.
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Commands",
+            show=False,
+            priority=True,
+            id="app.command_palette",
+        ),
+        Binding("ctrl+l", "logout", "Log out", show=False, id="app.logout"),
+    ]
+
+    class DatabaseFailed(Message):
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+
+    def __init__(
+        self,
+        db_url: str | None = None,
+        today: dt.date | None = None,
+        *,
+        idle_lock_seconds: float | None = 900,
+    ) -> None:
+        super().__init__()
+        self.db_url = db_url
+        self._fixed_today = today
+        self.idle_lock_seconds = idle_lock_seconds
+        self.db: Database | None = None
+        self.db_error: str | None = None
+        self.actor: Actor | None = None
+        self.first_paint_at: float | None = None
+        self.last_key_at = time.monotonic()
+        self._db_lock = threading.Lock()
+        self._db_attempted = threading.Event()
+
+    @property
+    def today(self) -> dt.date:
+        return self._fixed_today or dt.date.today()
+
+    # --- start-up and the database ------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.push_screen(LoginScreen())
+        self.call_after_refresh(self.open_database)
+        if self.idle_lock_seconds:
+            period = min(5.0, max(0.05, self.idle_lock_seconds / 10))
+            self.set_interval(period, self.check_idle_lock, name="idle-lock")
+
+    def mark_first_paint(self) -> None:
+        if self.first_paint_at is None:
+            self.first_paint_at = time.perf_counter()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="db")
+    def open_database(self) -> None:
+        try:
+            self._connect()
+        except DomainError as exc:
+            self.post_message(self.DatabaseFailed(str(exc)))
+        finally:
+            self._db_attempted.set()
+
+    def _connect(self) -> Database:
+        """Worker threads only: open the database once (again, if the last try failed)."""
+        with self._db_lock:
+            if self.db is None:
+                from billing_tui.db.engine import Database
+
+                self.db = Database.open(self.db_url)
+            return self.db
+
+    def database(self, timeout: float = 60.0) -> Database:
+        """Worker threads only: the open database.
+
+        Waits for the start-up attempt; if that failed, tries once more (the rep may
+        have fixed the network), raising its DomainError when it still fails.
+        """
+        self._db_attempted.wait(timeout)
+        return self._connect()
+
+    @on(DatabaseFailed)
+    def _database_failed(self, message: DatabaseFailed) -> None:
+        self.db_error = message.reason
+        for screen in self.screen_stack:
+            if isinstance(screen, LoginScreen):
+                screen.show_database_error(message.reason)
+
+    @on(Worker.StateChanged)
+    def _database_crashed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "db" and event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.post_message(
+                self.DatabaseFailed(f"Cannot open the database: {type(error).__name__}: {error}")
+            )
+
+    def on_unmount(self) -> None:
+        if self.db is not None:
+            self.db.dispose()
+
+    # --- log-in, log-out, idle lock ------------------------------------------------
+
+    def logged_in(self, actor: Actor, login_screen: LoginScreen) -> None:
+        self.last_key_at = time.monotonic()
+        self.actor = actor
+        if login_screen.locked_user:
+            login_screen.dismiss()
+            return
+        from billing_tui.screens.home import HomeScreen
+
+        self.switch_screen(HomeScreen())
+
+    @property
+    def locked(self) -> bool:
+        return isinstance(self.screen, LoginScreen) and self.screen.locked_user is not None
+
+    def check_idle_lock(self, now: float | None = None) -> bool:
+        """Lock when no key came for ``idle_lock_seconds``; True if it locked now."""
+        if not self.idle_lock_seconds or self.actor is None:
+            return False
+        if any(isinstance(screen, LoginScreen) for screen in self.screen_stack):
+            return False
+        now = time.monotonic() if now is None else now
+        if now - self.last_key_at < self.idle_lock_seconds:
+            return False
+        self.push_screen(LoginScreen(locked_user=self.actor.username))
+        return True
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self.last_key_at = time.monotonic()
+        await super().on_event(event)
+
+    async def action_logout(self) -> None:
+        self.actor = None
+        while len(self.screen_stack) > 2:
+            await self.pop_screen()
+        await self.switch_screen(LoginScreen())
+
+    # --- navigation ---------------------------------------------------------------
+
+    def _work_screen(self) -> Screen:
+        """The top screen the rep works on (not the palette or the help over it)."""
+        from textual.command import CommandPalette
+
+        from billing_tui.screens.help import HelpScreen
+
+        for screen in reversed(self.screen_stack):
+            if not isinstance(screen, (CommandPalette, HelpScreen)):
+                return screen
+        return self.screen
+
+    def action_help(self) -> None:
+        from billing_tui.screens.help import HelpScreen, collect_keys, screen_title
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        target = self._work_screen()
+        self.push_screen(HelpScreen(collect_keys(target), screen_title(self, target)))
+
+    async def action_home(self) -> None:
+        from billing_tui.screens.home import HomeScreen
+
+        if self.actor is None or self.locked:
+            return
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
+            await self.pop_screen()
+
+    async def action_back(self) -> None:
+        if self._can_go_back():
+            await self.pop_screen()
+
+    def _can_go_back(self) -> bool:
+        # Home and log-in are roots: escape there does nothing (and the footer hides it).
+        # A class flag, not isinstance, so the footer need not import the home screen.
+        return len(self.screen_stack) > 2 and not getattr(self.screen, "IS_ROOT", False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":
+            return self._can_go_back()
+        if action == "logout":
+            return self.actor is not None
+        return True
+
+    def palette_commands(self, screen: Screen) -> list[Command]:
+        """Commands for the palette opened over ``screen``; logged out: Help and Quit only."""
+        from billing_tui.screens.home import HomeScreen
+
+        commands: list[Command] = []
+        logged_in = self.actor is not None and not isinstance(screen, LoginScreen)
+        if logged_in:
+            if isinstance(screen, HomeScreen):
+                commands.append(("Refresh", "Reload the home page figures", screen.action_refresh))
+            else:
+                commands.append(("Home", "Go to the home page", self.action_home))
+        if self.actor is not None:
+            commands.append(
+                ("Log out", "End this session and show the log-in screen", self.action_logout)
+            )
+        commands.append(("Help", "List the keys of this screen (F1)", self.action_help))
+        commands.append(("Quit", "Quit billing_tui (ctrl+q)", self.action_quit))
+        return commands

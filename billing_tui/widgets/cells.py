@@ -1,0 +1,32 @@
+"""Cell helpers for DataTables: money and counts right-aligned, labels right-aligned."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rich.text import Text
+
+from billing_tui.domain.money import Money
+
+
+def money_cell(cents: int, *, bold: bool = False, symbol: bool = False) -> Text:
+    """Integer cents as "1,234.56" (or "$1,234.56"), right-aligned; negatives in red."""
+    style = "bold" if bold else ""
+    if cents < 0:
+        style = f"{style} red".strip()
+    return Text(Money(cents).format(symbol=symbol), style=style, justify="right")
+
+
+def count_cell(n: int, *, bold: bool = False) -> Text:
+    return Text(f"{n:,}", style="bold" if bold else "", justify="right")
+
+
+def right(label: str, *, bold: bool = False) -> Text:
+    """A right-aligned column label (for money and count columns)."""
+    return Text(label, style="bold" if bold else "", justify="right")
+
+
+def date_cell(day: dt.date, *, today: dt.date | None = None) -> Text:
+    """ISO date; dates before ``today`` (overdue) are highlighted."""
+    overdue = today is not None and day < today
+    return Text(day.isoformat(), style="red" if overdue else "")
