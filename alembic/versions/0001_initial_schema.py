@@ -488,7 +488,7 @@ def upgrade() -> None:
     with op.batch_alter_table("claims", schema=None) as batch_op:
         batch_op.create_index(
             "ix_claims_follow_up",
-            ["follow_up_date"],
+            ["follow_up_date", "owner_id"],
             unique=False,
             sqlite_where=sa.text("follow_up_date IS NOT NULL"),
             postgresql_where=sa.text("follow_up_date IS NOT NULL"),

@@ -242,6 +242,7 @@ class Claim(Base):
         Index(
             "ix_claims_follow_up",
             "follow_up_date",
+            "owner_id",
             sqlite_where=text("follow_up_date IS NOT NULL"),
             postgresql_where=text("follow_up_date IS NOT NULL"),
         ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from billing_tui.db import views
 from billing_tui.db.engine import Database
 from billing_tui.db.uow import UnitOfWork
 from billing_tui.domain.errors import NotFoundError
@@ -108,97 +109,82 @@ class AccountView:
 
 
 def load_account(db: Database, actor: Actor, patient_id: int) -> AccountView:
+    """Everything on the account screen, read as plain rows, plus the audit view event."""
     with UnitOfWork(db) as uow:
+        s = uow.session
         p = uow.patients.get(patient_id)
         if p is None:
             raise NotFoundError(f"patient id {patient_id} does not exist")
-        payer_names: dict[int, str] = {}
-
-        def payer_name(pid: int | None) -> str:
-            if pid is None:
-                return "Self-pay"
-            if pid not in payer_names:
-                payer = uow.payers.get(pid)
-                payer_names[pid] = payer.name if payer else "?"
-            return payer_names[pid]
-
         coverages = tuple(
             CoverageView(
-                c.rank,
-                c.payer_id,
-                payer_name(c.payer_id),
-                mask_member_id(c.member_id),
-                c.eligibility_result,
+                r.rank, r.payer_id, r.name, mask_member_id(r.member_id), r.eligibility_result
             )
-            for c in uow.patients.coverages(p.id)
+            for r in views.account_coverages(s, p.id)
         )
-        claim_rows = uow.claims.for_patient(p.id)
-        ids = [c.id for c in claim_rows]
-        lines_by_claim = uow.claims.lines_for_claims(ids)
-        ledger_by_claim = uow.ledger.for_claims(ids)
-        claims = []
-        for c in claim_rows:
-            lines = lines_by_claim.get(c.id, [])
-            line_no = {ln.id: ln.line_no for ln in lines}
-            claims.append(
-                ClaimView(
-                    claim_id=c.id,
-                    claim_number=c.claim_number,
-                    status=c.status,
-                    service_date=c.service_date,
-                    payer_name=payer_name(c.payer_id),
-                    total_charge_cents=c.total_charge_cents,
-                    ins_balance_cents=c.ins_balance_cents,
-                    pat_balance_cents=c.pat_balance_cents,
-                    follow_up_date=c.follow_up_date,
-                    version=c.version,
-                    lines=tuple(
-                        LineView(
-                            ln.id,
-                            ln.line_no,
-                            ln.service_date,
-                            ln.procedure_code,
-                            tuple(
-                                x
-                                for x in (ln.modifier1, ln.modifier2, ln.modifier3, ln.modifier4)
-                                if x
-                            ),
-                            str(ln.units.normalize()),
-                            ln.charge_cents,
-                            ln.ins_balance_cents,
-                            ln.pat_balance_cents,
-                        )
-                        for ln in lines
-                    ),
-                    ledger=tuple(
-                        LedgerView(
-                            e.id,
-                            line_no.get(e.claim_line_id),
-                            e.posted_at,
-                            e.kind,
-                            e.responsibility,
-                            e.to_responsibility,
-                            e.amount_cents,
-                            e.group_code,
-                            e.carc,
-                            e.reverses_id,
-                            e.memo,
-                        )
-                        for e in ledger_by_claim.get(c.id, [])
-                    ),
+        claim_rows = views.account_claims(s, p.id)
+        ids = [r.id for r in claim_rows]
+        lines: dict[int, list[LineView]] = {}
+        line_no: dict[int, int] = {}
+        for r in views.account_lines(s, ids):
+            line_no[r.id] = r.line_no
+            lines.setdefault(r.claim_id, []).append(
+                LineView(
+                    r.id,
+                    r.line_no,
+                    r.service_date,
+                    r.procedure_code,
+                    tuple(x for x in (r.modifier1, r.modifier2, r.modifier3, r.modifier4) if x),
+                    str(r.units.normalize()),
+                    r.charge_cents,
+                    r.ins_balance_cents,
+                    r.pat_balance_cents,
                 )
             )
+        ledger: dict[int, list[LedgerView]] = {}
+        for r in views.account_ledger(s, ids):
+            ledger.setdefault(r.claim_id, []).append(
+                LedgerView(
+                    r.id,
+                    line_no.get(r.claim_line_id),
+                    r.posted_at,
+                    r.kind,
+                    r.responsibility,
+                    r.to_responsibility,
+                    r.amount_cents,
+                    r.group_code,
+                    r.carc,
+                    r.reverses_id,
+                    r.memo,
+                )
+            )
+        claims = tuple(
+            ClaimView(
+                claim_id=r.id,
+                claim_number=r.claim_number,
+                status=r.status,
+                service_date=r.service_date,
+                payer_name=r.name or "Self-pay",
+                total_charge_cents=r.total_charge_cents,
+                ins_balance_cents=r.ins_balance_cents,
+                pat_balance_cents=r.pat_balance_cents,
+                follow_up_date=r.follow_up_date,
+                version=r.version,
+                lines=tuple(lines.get(r.id, ())),
+                ledger=tuple(ledger.get(r.id, ())),
+            )
+            for r in claim_rows
+        )
         activities = tuple(
             ActivityView(
-                a.created_at,
-                a.kind,
-                a.outcome,
-                a.text,
-                a.call_reference,
-                a.next_follow_up,
-                a.user_id,
+                r.created_at,
+                r.kind,
+                r.outcome,
+                r.text,
+                r.call_reference,
+                r.next_follow_up,
+                r.user_id,
             )
-            for a in uow.activities.for_patient(p.id)
+            for r in views.account_activities(s, p.id)
         )
         view = AccountView(
             patient_id=p.id,
@@ -208,7 +194,7 @@ def load_account(db: Database, actor: Actor, patient_id: int) -> AccountView:
             sex=p.sex,
             phone=p.phone,
             coverages=coverages,
-            claims=tuple(claims),
+            claims=claims,
             activities=activities,
         )
         uow.audit(actor, "account_viewed", "patient", p.account_no, patient_id=p.id)

@@ -63,11 +63,9 @@ def home_summary(db: Database, actor: Actor, today: dt.date | None = None) -> Ho
     aging = aging_report(db, today)
     with UnitOfWork(db, write=False) as uow:
         s = uow.session
-        due_filter = and_(
-            m.Claim.follow_up_date.is_not(None),
-            m.Claim.follow_up_date <= today,
-            (m.Claim.ins_balance_cents + m.Claim.pat_balance_cents) != 0,
-        )
+        # Closing a claim clears its follow-up, so the covering partial index on
+        # (follow_up_date, owner_id) answers this without reading claim rows.
+        due_filter = and_(m.Claim.follow_up_date.is_not(None), m.Claim.follow_up_date <= today)
         mine = (m.Claim.owner_id == actor.user_id) | m.Claim.owner_id.is_(None)
         due_count = s.scalar(select(func.count()).where(due_filter, mine)) or 0
         q = (
