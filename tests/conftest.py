@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import uuid
 
 import pytest
 
@@ -24,22 +25,24 @@ _pg_state: dict[str, object] = {}
 
 
 def _pg_database() -> Database:
+    """A database of its own for this test session (created beside $BILLING_TUI_TEST_PG_URL's,
+    dropped at the end), so parallel test runs never trample each other's tables."""
     if "db" not in _pg_state:
         try:
-            db = Database.connect(PG_URL)
+            admin = Database.connect(PG_URL)
         except Exception as exc:  # noqa: BLE001 - any failure to reach it decides the same way
             _pg_state["error"] = str(exc)
             _pg_state["db"] = None
         else:
-            from sqlalchemy import text
+            from sqlalchemy.engine import make_url
 
-            from billing_tui.db import models as m
-
-            with db.engine.begin() as conn:  # a clean schema per test session
-                m.Base.metadata.drop_all(conn)
-                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-            Database.open(PG_URL)
-            _pg_state["db"] = db
+            name = f"billing_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+            with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            _pg_state["admin"] = admin
+            _pg_state["name"] = name
+            url = make_url(admin.url).set(database=name).render_as_string(hide_password=False)
+            _pg_state["db"] = Database.open(url)
     db = _pg_state["db"]
     if db is None:
         msg = f"PostgreSQL not reachable at {PG_URL}: {_pg_state['error']}"
@@ -47,6 +50,17 @@ def _pg_database() -> Database:
             pytest.fail(msg + " (required in CI)")
         pytest.skip(msg)
     return db  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_session_pg_database():
+    yield
+    if _pg_state.get("db") is not None:
+        _pg_state["db"].dispose()
+        admin = _pg_state["admin"]
+        with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{_pg_state["name"]}" WITH (FORCE)')
+        admin.dispose()
 
 
 def _truncate_pg(db: Database) -> None:
