@@ -70,8 +70,26 @@ def upgrade(engine: Engine) -> str:
         return head
     from alembic import command
 
-    with engine.begin() as conn:
-        command.upgrade(_config(conn), "head")
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        raw = conn.connection.driver_connection
+        if sqlite:
+            # SQLite ALTERs rebuild tables (copy, drop, rename): foreign keys must be off
+            # for that, and the switch only works outside a transaction.
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                command.upgrade(_config(conn), "head")
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise SchemaError(
+                            f"the upgrade would break {len(broken)} foreign key(s), first in "
+                            f"table {broken[0][0]}; nothing was changed"
+                        )
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys=ON")
     return head
 
 

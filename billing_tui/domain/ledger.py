@@ -186,14 +186,19 @@ def reversal_of(entry: Entry) -> Entry:
     )
 
 
+def effect_pairs(
+    responsibility: int, to_responsibility: int | None, amount_cents: int
+) -> list[tuple[int, int]]:
+    """The sign rule on raw stored values (hot path of `check`, no Entry built):
+    (responsibility, delta) pairs, one for ordinary entries, two for a move."""
+    if to_responsibility is None:
+        return [(responsibility, amount_cents)]
+    return [(responsibility, -amount_cents), (to_responsibility, amount_cents)]
+
+
 def effects(entry: Entry) -> list[tuple[int, int]]:
     """(responsibility, delta) pairs: one for ordinary entries, two for a move."""
-    if entry.to_responsibility is None:
-        return [(entry.responsibility, entry.amount_cents)]
-    return [
-        (entry.responsibility, -entry.amount_cents),
-        (entry.to_responsibility, entry.amount_cents),
-    ]
+    return effect_pairs(entry.responsibility, entry.to_responsibility, entry.amount_cents)
 
 
 @dataclass(frozen=True, slots=True)

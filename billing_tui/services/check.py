@@ -13,18 +13,20 @@ memory stays flat at a million claims.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
 from billing_tui.db import models as m
-from billing_tui.db.chains import AUDIT_FIELDS, LEDGER_FIELDS, audit_hash, ledger_hash
+from billing_tui.db.chains import AUDIT_FIELDS, LEDGER_FIELDS, audit_hash, ledger_hash_values
 from billing_tui.db.engine import Database
 from billing_tui.domain.chain import GENESIS
-from billing_tui.domain.ledger import Entry, EntryKind, effects, is_insurance
+from billing_tui.domain.ledger import EntryKind, effect_pairs, is_insurance
 
 MAX_PROBLEMS = 50
 CHUNK = 5_000
+REVERSAL = EntryKind.REVERSAL.value
 PAYMENT_KINDS = (EntryKind.INSURANCE_PAYMENT.value, EntryKind.PATIENT_PAYMENT.value)
 
 
@@ -120,63 +122,93 @@ def _check_one_claim(claim, lines, entries, report: CheckReport) -> None:
     number = claim[1]
     prev = GENESIS
     line_bal = {ln[0]: [0, 0] for ln in lines}
-    ins = pat = 0
+    bal = [0, 0]  # insurance, patient
     amounts: dict[int, int] = {}
     for expected_seq, row in enumerate(entries, start=1):
-        fields = row._mapping
-        if row.seq != expected_seq:
+        (
+            entry_id,
+            claim_id,
+            line_id,
+            seq,
+            kind,
+            resp,
+            to_resp,
+            amount,
+            group,
+            carc,
+            rarc,
+            batch_id,
+            reverses_id,
+            posted_at,
+            posted_by,
+            prev_hash,
+            stored_hash,
+        ) = row
+        if seq != expected_seq:
             report.problem(
-                f"claim {number}: ledger seq {row.seq} where {expected_seq} expected "
+                f"claim {number}: ledger seq {seq} where {expected_seq} expected "
                 "(an entry is missing or was inserted)"
             )
             return
-        if row.prev_hash != prev:
+        if prev_hash != prev:
             report.problem(
-                f"claim {number}: ledger entry {row.id} does not link to the entry before it"
+                f"claim {number}: ledger entry {entry_id} does not link to the entry before it"
             )
             return
-        if ledger_hash(prev, fields) != row.hash:
-            report.problem(
-                f"claim {number}: ledger entry {row.id} was altered "
-                f"(its hash does not match its content)"
-            )
-            return
-        prev = row.hash
-        if row.kind == EntryKind.REVERSAL and amounts.get(row.reverses_id) != -row.amount_cents:
-            report.problem(
-                f"claim {number}: reversal {row.id} does not negate entry {row.reverses_id}"
-            )
-        amounts[row.id] = row.amount_cents
-        entry = Entry(
-            kind=EntryKind(row.kind),
-            responsibility=row.responsibility,
-            amount_cents=row.amount_cents,
-            to_responsibility=row.to_responsibility,
+        if posted_at.tzinfo is not None:
+            posted_at = posted_at.astimezone(dt.UTC).replace(tzinfo=None)
+        digest = ledger_hash_values(
+            prev,
+            claim_id,
+            line_id,
+            seq,
+            kind,
+            resp,
+            to_resp,
+            amount,
+            group,
+            carc,
+            rarc,
+            batch_id,
+            reverses_id,
+            posted_at.isoformat(timespec="microseconds"),
+            posted_by,
         )
-        for resp, delta in effects(entry):
-            slot = 0 if is_insurance(resp) else 1
-            if slot == 0:
-                ins += delta
-            else:
-                pat += delta
-            if row.claim_line_id is not None:
-                bal = line_bal.get(row.claim_line_id)
-                if bal is None:
-                    report.problem(
-                        f"claim {number}: ledger entry {row.id} names a line of another claim"
-                    )
-                    return
-                bal[slot] += delta
+        if digest != stored_hash:
+            report.problem(
+                f"claim {number}: ledger entry {entry_id} was altered "
+                "(its hash does not match its content)"
+            )
+            return
+        prev = stored_hash
+        if kind == REVERSAL and amounts.get(reverses_id) != -amount:
+            report.problem(
+                f"claim {number}: reversal {entry_id} does not negate entry {reverses_id}"
+            )
+        amounts[entry_id] = amount
+        line = None
+        if line_id is not None:
+            line = line_bal.get(line_id)
+            if line is None:
+                report.problem(
+                    f"claim {number}: ledger entry {entry_id} names a line of another claim"
+                )
+                return
+        for r, delta in effect_pairs(resp, to_resp, amount):
+            slot = 0 if is_insurance(r) else 1
+            bal[slot] += delta
+            if line is not None:
+                line[slot] += delta
         report.ledger_entries_verified += 1
     if claim[4] != len(entries) or claim[5] != prev:
         report.problem(
             f"claim {number}: stored ledger head does not match its last entry "
             "(entries were removed or the head was edited)"
         )
-    if claim[2] != ins or claim[3] != pat:
+    if claim[2] != bal[0] or claim[3] != bal[1]:
         report.problem(
             f"claim {number}: cached balance insurance {claim[2]} / patient {claim[3]} cents "
-            f"but the ledger says {ins} / {pat}"
+            f"but the ledger says {bal[0]} / {bal[1]}"
         )
     for ln in lines:
         if line_bal[ln[0]] != [ln[3], ln[4]]:
