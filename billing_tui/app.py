@@ -59,6 +59,7 @@ class BillingApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
         Binding("f1", "help", "Help", id="app.help"),
+        Binding("slash", "lookup", "Find", id="app.lookup"),
         Binding("escape", "back", "Back", id="app.back"),
         # show=False: the footer already shows the palette key at its right end.
         Binding(
@@ -211,6 +212,43 @@ class BillingApp(App[None]):
                 return screen
         return self.screen
 
+    # --- claims out (issue 5): claim entry, the scrubber work list, submitting ---------
+
+    def claims_out_commands(self) -> list[Command]:
+        return [
+            ("New claim", "Enter a claim: lines, modifiers, units, charges, diagnoses (f5)",
+             self.action_claim_entry),
+            ("Scrubber work list", "Claims that cannot go out yet, with what is wrong (f6)",
+             self.action_scrubber),
+            ("Submit claims (837P)", "See the batch of ready claims, then write the file (f7)",
+             self.action_submit),
+        ]  # fmt: skip
+
+    def action_claim_entry(self) -> None:
+        from billing_tui.screens.claim_entry import ClaimEntryScreen
+
+        if self.actor is not None and not self.locked:
+            self.push_screen(ClaimEntryScreen())
+
+    def action_scrubber(self) -> None:
+        from billing_tui.screens.scrubber import ScrubberScreen
+
+        if self.actor is not None and not self.locked:
+            self.push_screen(ScrubberScreen())
+
+    def action_submit(self) -> None:
+        from billing_tui.screens.submit import SubmitScreen
+
+        if self.actor is not None and not self.locked:
+            self.push_screen(SubmitScreen())
+
+    def action_lookup(self) -> None:
+        """`/` or the palette: the look-up of patients, payers and claims."""
+        from billing_tui.screens.lookup import LookupScreen
+
+        if self.check_action("lookup", ()):
+            self.push_screen(LookupScreen())
+
     def action_help(self) -> None:
         from billing_tui.screens.help import HelpScreen, collect_keys, screen_title
 
@@ -241,6 +279,13 @@ class BillingApp(App[None]):
             return self._can_go_back()
         if action == "logout":
             return self.actor is not None
+        if action == "lookup":
+            # Logged in, on a work screen (not the log-in/lock screen or over a dialog).
+            from textual.screen import ModalScreen
+
+            return self.actor is not None and not isinstance(
+                self.screen, (LoginScreen, ModalScreen)
+            )
         return True
 
     def palette_commands(self, screen: Screen) -> list[Command]:
@@ -258,6 +303,18 @@ class BillingApp(App[None]):
             commands.append(
                 ("Log out", "End this session and show the log-in screen", self.action_logout)
             )
+        from textual.screen import ModalScreen
+
+        if logged_in and not isinstance(screen, ModalScreen):
+            commands.append(
+                (
+                    "Find patient / payer / claim",
+                    "Name with typos, DOB, account no., member id, claim no. or payer (/)",
+                    self.action_lookup,
+                )
+            )
+        if logged_in and not isinstance(screen, ModalScreen):
+            commands.extend(self.claims_out_commands())  # issue 5
         commands.append(("Help", "List the keys of this screen (F1)", self.action_help))
         commands.append(("Quit", "Quit billing_tui (ctrl+q)", self.action_quit))
         return commands

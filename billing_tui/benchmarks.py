@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from billing_tui import benchmarks_claims_out as CO
 from billing_tui.db import models as m
 from billing_tui.db.engine import Database, default_db_path, normalise_url
 from billing_tui.db.uow import UnitOfWork
@@ -31,6 +32,14 @@ BUDGETS: dict[str, tuple[float | None, float | None]] = {
     "account_load": (5, 5),
     "post_line": (3, 8),
     "check_per_10k_claims": (None, None),
+    "fuzzy_patient": (2, 2),  # issue 3: <= 2 ms median at 100k patients
+    "queue_first_page": (5, 5),  # issue 3: one queue page (100 rows) at 1M claims
+    "queue_list_counts": (None, None),  # home: every queue's items and dollars
+    "account_screen_paint": (150, 150),  # issue 3: push -> loaded account painted
+    "account_keystroke": (50, 50),  # issue 3: claim cursor key -> detail repainted
+    "scrub_10k_claims": (5000, 5000),  # issue 5: scrub 10,000 claims (one unit of work)
+    "export_837_10k_claims": (5000, 5000),  # issue 5: 837P for 10,000 claims
+    "icd10_search": (20, 20),  # issue 5: one keystroke of ICD-10-CM fuzzy search
 }
 BENCH_TODAY = dt.date(2026, 11, 27)
 
@@ -52,6 +61,66 @@ def _timed(fn: Callable[[], object], repeat: int) -> list[float]:
         fn()
         out.append((time.perf_counter() - t) * 1000)
     return out
+
+
+def typo(word: str, rng: random.Random) -> str:
+    """The word with one typing mistake: a wrong, missing, extra or swapped letter."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    while True:
+        i = rng.randrange(len(word))
+        op = rng.choice(("wrong", "missing", "extra", "swapped"))
+        if op == "wrong":
+            out = word[:i] + rng.choice(letters) + word[i + 1 :]
+        elif op == "missing" and len(word) > 2:
+            out = word[:i] + word[i + 1 :]
+        elif op == "extra":
+            out = word[:i] + rng.choice(letters) + word[i:]
+        elif op == "swapped" and i < len(word) - 1:
+            out = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+        else:
+            continue
+        if out.lower() != word.lower():
+            return out
+
+
+def fuzzy_patient_samples(
+    db: Database, actor, n: int, seed: int, today: dt.date
+) -> tuple[list[float], float]:
+    """Time the look-up on ``n`` "first last" queries with one typo in one of the names,
+    drawn from real patients; returns the times (ms) and the recall (the share of queries
+    whose patient is in the top 20)."""
+    from billing_tui.services.lookup import find
+
+    rng = random.Random(seed)
+    with UnitOfWork(db, write=False) as uow:
+        top = uow.session.scalar(select(func.max(m.Patient.id))) or 0
+        ids = [rng.randint(1, top) for _ in range(n)]
+        names = {
+            pid: (first, last)
+            for pid, first, last in uow.session.execute(
+                select(m.Patient.id, m.Patient.first_name, m.Patient.last_name).where(
+                    m.Patient.id.in_(ids)
+                )
+            )
+        }
+    queries = []
+    for pid in ids:
+        if pid not in names:
+            continue
+        first, last = names[pid]
+        if rng.random() < 0.5:
+            first = typo(first, rng)
+        else:
+            last = typo(last, rng)
+        queries.append((pid, f"{first} {last}"))
+    find(db, actor, queries[0][1], today=today)  # warm the statement cache
+    samples, hits = [], 0
+    for pid, query in queries:
+        t = time.perf_counter()
+        found = find(db, actor, query, today=today)
+        samples.append((time.perf_counter() - t) * 1000)
+        hits += any(mt.kind == "patient" and mt.id == pid for mt in found)
+    return samples, hits / len(queries)
 
 
 def bench_db_url(url: str | None, claims: int, seed: int) -> str:
@@ -113,6 +182,72 @@ async def main():
 
 asyncio.run(main())
 """
+
+
+_ACCOUNT_CHILD = """
+import asyncio, datetime as dt, json, sys, time
+from textual import events
+from billing_tui.app import BillingApp
+from billing_tui.screens.account import AccountScreen
+from billing_tui.services.auth import login
+
+async def painted(screen, loads):
+    while screen.loads < loads:
+        await asyncio.sleep(0.0005)
+    done = asyncio.Event()
+    screen.call_after_refresh(done.set)
+    await done.wait()
+    return time.perf_counter()
+
+async def main():
+    url, today, ids = sys.argv[1], dt.date.fromisoformat(sys.argv[2]), json.loads(sys.argv[3])
+    app = BillingApp(url, today=today, idle_lock_seconds=None)
+    paints, keys = [], []
+    async with app.run_test(size=(120, 36)) as pilot:
+        while app.db is None:
+            await asyncio.sleep(0.01)
+        app.actor = login(app.db, "rep", "rep")
+        for n, pid in enumerate(ids):
+            screen = AccountScreen(pid)
+            t = time.perf_counter()
+            app.push_screen(screen)
+            end = await painted(screen, 1)
+            if n:  # the first open also imports the screen's modules: not counted
+                paints.append((end - t) * 1000)
+            table = screen.query_one("#claims")
+            for _ in range(min(3, table.row_count - 1)):
+                await asyncio.sleep(0.2)  # let the footer catch up, as between a rep's keys
+                await pilot.pause()
+                before = screen.selected_claim_id
+                key = events.Key("down" if table.cursor_row < table.row_count - 1 else "up", None)
+                key.set_sender(app)
+                t = time.perf_counter()
+                app._driver.send_message(key)  # as the terminal driver delivers a key
+                while screen.selected_claim_id == before:
+                    await asyncio.sleep(0.0005)
+                done = asyncio.Event()
+                screen.call_after_refresh(done.set)
+                await done.wait()
+                if n:
+                    keys.append((time.perf_counter() - t) * 1000)
+            app.pop_screen()
+            await pilot.pause()
+    print(json.dumps({"paint": paints, "keys": keys}))
+
+asyncio.run(main())
+"""
+
+
+def _account_screen_runs(url: str, patient_ids: list[int]) -> dict:
+    """In a fresh process: open each account (time from push to the loaded account
+    painted), then move the claim cursor (time from the key to the detail repainted)."""
+    args = [sys.executable, "-c", _ACCOUNT_CHILD, url, BENCH_TODAY.isoformat()]
+    out = subprocess.run(
+        [*args, json.dumps(patient_ids)], capture_output=True, text=True, timeout=600
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"account screen probe failed: {out.stderr.strip().splitlines()[-1:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _startup_once(url: str) -> dict:
@@ -192,8 +327,45 @@ def run_bench(
 
         return _timed(one, min(repeat, len(open_lines)))
 
+    def fuzzy() -> list[float]:
+        samples, recall = fuzzy_patient_samples(db, actor, max(repeat, 200), seed, BENCH_TODAY)
+        facts["fuzzy_patient_recall_top20"] = round(recall, 3)
+        return samples
+
     def check10k() -> list[float]:
         return _timed(lambda: run_check(db, claim_limit=10_000), max(3, repeat // 10))
+
+    def queue_first() -> list[float]:
+        # Issue 3: the first page (100 rows) of each seeded queue in turn, in its own order.
+        from billing_tui.services.queues import list_queues, queue_page
+
+        ids = [q.queue_id for q in list_queues(db, actor, BENCH_TODAY, counts=False)]
+        for qid in ids:
+            queue_page(db, actor, qid, today=BENCH_TODAY)  # warm statements and cache
+        it = iter(ids * (repeat // len(ids) + 1))
+        return _timed(lambda: queue_page(db, actor, next(it), today=BENCH_TODAY), repeat)
+
+    def queue_counts() -> list[float]:
+        # The home page's queue list: item counts and dollars of every queue the rep sees.
+        from billing_tui.services.queues import list_queues
+
+        list_queues(db, actor, BENCH_TODAY)
+        return _timed(lambda: list_queues(db, actor, BENCH_TODAY), max(5, repeat // 5))
+
+    account_runs: dict = {}
+
+    def account_screen_runs() -> dict:
+        # One child process serves both account-screen figures (it costs a few seconds).
+        if not account_runs:
+            ids = [rng.randint(1, n_patients) for _ in range(max(10, repeat // 2) + 1)]
+            account_runs.update(_account_screen_runs(url, ids))
+        return account_runs
+
+    def account_paint() -> list[float]:
+        return account_screen_runs()["paint"]
+
+    def account_keys() -> list[float]:
+        return account_screen_runs()["keys"]
 
     ops = {
         "startup_first_paint": startup,
@@ -201,6 +373,14 @@ def run_bench(
         "account_load": account,
         "post_line": posting,
         "check_per_10k_claims": check10k,
+        "fuzzy_patient": fuzzy,
+        "queue_first_page": queue_first,
+        "queue_list_counts": queue_counts,
+        "account_screen_paint": account_paint,
+        "account_keystroke": account_keys,
+        "scrub_10k_claims": lambda: CO.scrub_10k(db, actor, BENCH_TODAY, max(3, repeat // 10)),
+        "export_837_10k_claims": lambda: CO.export_10k(db, actor, BENCH_TODAY, max(3, repeat // 10)),
+        "icd10_search": lambda: CO.icd10_keystrokes(repeat),
     }
     results: dict[str, dict] = {}
     for name, fn in ops.items():

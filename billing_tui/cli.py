@@ -251,6 +251,183 @@ def bench(ctx, db_url, claims, seed, repeat, only, as_json) -> None:
     _guard(run)
 
 
+@main.command("find")
+@click.argument("query")
+@_db_option
+@click.option("--kind", type=click.Choice(["patient", "payer", "claim"]), help="Only this kind.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 200))
+@click.option("--user", default="admin", show_default=True, help="User the search is audited as.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def find_cmd(ctx, query, db_url, kind, limit, user, as_json) -> None:
+    """Fuzzy look-up of patients (name with typos, DOB, account no., member id), payers
+    (name or EDI id) and claims (number), best first. Each search is audited."""
+
+    def run():
+        from billing_tui.services.lookup import find
+
+        if not query.strip():
+            _fail("type a name, date of birth, account number, member id, claim number or payer")
+        database = _open(_url(ctx, db_url))
+        matches = find(
+            database, _cli_actor(database, user), query, kind=kind, limit=limit, audit=True
+        )
+        if as_json:
+            _echo_json([mt.as_json() for mt in matches])
+            return
+        if not matches:
+            click.echo(f"no matches for {query.strip()!r}")
+            return
+        click.echo(
+            f"{'score':>5}  {'kind':<8}{'name':<42}{'DOB / DOS':<12}{'account':<12}matched on"
+        )
+        for mt in matches:
+            day = mt.dob or mt.service_date
+            dob = day.strftime("%m/%d/%Y") if day else ""
+            label = mt.label if len(mt.label) <= 40 else mt.label[:39] + "…"
+            click.echo(
+                f"{mt.score:>5.1f}  {mt.kind:<8}{label:<42}{dob:<12}{mt.account_no or '':<12}"
+                f"{mt.matched_on}{' · ' + mt.detail if mt.detail else ''}"
+            )
+
+    _guard(run)
+
+
+@main.group()
+def queues() -> None:
+    """Work queues: list them with counts, re-score the claims."""
+
+
+@queues.command("list")
+@_db_option
+@click.option("--user", default="admin", show_default=True, help="List the queues this user sees.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Count as of this date.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def queues_list(ctx, db_url, user, today, as_json) -> None:
+    """Each queue with its claim count and open dollars."""
+
+    def run():
+        from billing_tui.services.queues import list_queues
+
+        database = _open(_url(ctx, db_url))
+        rows = list_queues(database, _cli_actor(database, user), _today_option(today))
+        if as_json:
+            _echo_json([{"id": q.queue_id, "name": q.name, "claims": q.items,
+                         "balance_cents": q.balance_cents, "rule": q.description,
+                         "sort": q.sort.to_text(), "members": list(q.members)} for q in rows])
+            return
+        for q in rows:
+            click.echo(f"{q.queue_id:>4}  {q.name:<32}{q.items:>10,}  ${q.balance_cents / 100:>14,.2f}")
+
+    _guard(run)
+
+
+@queues.command("refresh")
+@_db_option
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Score as of this date.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def queues_refresh(ctx, db_url, today, as_json) -> None:
+    """Re-score every claim's priority and deadline as of today (run it daily)."""
+
+    def run():
+        from billing_tui.services.queues import refresh_priorities
+
+        result = refresh_priorities(
+            _open(_url(ctx, db_url)),
+            _today_option(today),
+            progress=None if as_json else (lambda msg: click.echo(f"  {msg}", err=True)),
+        )
+        if as_json:
+            _echo_json({"claims_scored": result.claims_scored,
+                        "claims_changed": result.claims_changed, "seconds": result.seconds})
+        else:
+            click.echo(f"scored {result.claims_scored:,} claims, {result.claims_changed:,} "
+                       f"changed, in {result.seconds}s")
+
+    _guard(run)
+
+
+@main.command()
+@_db_option
+@click.option("--user", default="admin", show_default=True, help="User the scrub is audited as.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Scrub as of this date.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def scrub(ctx, db_url, user, today, as_json) -> None:
+    """Scrub every unsent claim: clean ones become ready, the rest keep their messages."""
+
+    def run():
+        from billing_tui.services.scrubber import scrub_claims
+
+        database = _open(_url(ctx, db_url))
+        s = scrub_claims(database, _cli_actor(database, user), today=_today_option(today))
+        if as_json:
+            _echo_json(s.as_json())
+            return
+        click.echo(f"{s.scrubbed:,} claims scrubbed: {s.clean:,} clean, {s.failed:,} with problems")
+        for edit, n in sorted(s.by_edit.items(), key=lambda kv: -kv[1]):
+            click.echo(f"  {edit:<16}{n:>8,}")
+
+    _guard(run)
+
+
+@main.command("export-837")
+@_db_option
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option("--payer", "payer", help="Only this payer's claims (its EDI payer id).")
+@click.option("--user", default="admin", show_default=True, help="User the export is audited as.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def export_837_cmd(ctx, db_url, out, payer, user, as_json) -> None:
+    """Write the 837P for every ready claim (or one payer's) and mark them submitted."""
+
+    def run():
+        from billing_tui.services.submission import export_837
+
+        database = _open(_url(ctx, db_url))
+        r = export_837(database, _cli_actor(database, user), out, payer_edi=payer)
+        if as_json:
+            _echo_json(r.as_json())
+            return
+        click.echo(
+            f"{r.file}: {r.claims:,} claims, {r.lines:,} lines, charges "
+            f"${r.charge_cents / 100:,.2f}, interchange {r.interchange_control_number:09d}"
+        )
+
+    _guard(run)
+
+
+@main.command("import-999")
+@click.argument("file", type=click.Path(dir_okay=False))
+@_db_option
+@click.option("--user", default="admin", show_default=True, help="User the import is audited as.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def import_999_cmd(ctx, file, db_url, user, as_json) -> None:
+    """Import a 999 acknowledgment: rejected sets send their claims back to the scrubber."""
+
+    def run():
+        from billing_tui.services.acks import import_999
+
+        database = _open(_url(ctx, db_url))
+        r = import_999(database, _cli_actor(database, user), file)
+        if as_json:
+            _echo_json(r.as_json())
+            return
+        if r.duplicate:
+            click.echo(f"{r.file} was imported before; nothing changed")
+            return
+        click.echo(
+            f"{r.file}: batch {r.interchange_control_number:09d}: {r.sets_accepted} set(s) "
+            f"accepted, {r.sets_rejected} rejected; {r.claims_accepted} claims accepted, "
+            f"{r.claims_rejected} back to the scrubber work list"
+        )
+
+    _guard(run)
+
+
 def _today_option(value: dt.datetime | None) -> dt.date:
     return value.date() if value else dt.date.today()
 

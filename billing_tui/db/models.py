@@ -26,6 +26,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -124,6 +126,32 @@ class Patient(Base):
     )
 
 
+class LookupNameKey(Base):
+    """Typo index over the vocabulary of name words (see domain/lookup.py): each word is
+    stored under itself and under every one-letter deletion of it."""
+
+    __tablename__ = "lookup_name_keys"
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    word: Mapped[str] = mapped_column(String(60), primary_key=True)
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class LookupNamePair(Base):
+    """Every ordered pair of each patient's name words (services/lookup.py keeps them in
+    step): "first last" typed in either order is a direct probe of this key."""
+
+    __tablename__ = "lookup_name_pairs"
+    a: Mapped[str] = mapped_column(String(60), primary_key=True)
+    b: Mapped[str] = mapped_column(String(60), primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        PK, ForeignKey("patients.id"), primary_key=True, autoincrement=False
+    )
+    __table_args__ = (
+        Index("ix_lookup_name_pairs_patient", "patient_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+
 class Payer(Base):
     __tablename__ = "payers"
     id: Mapped[int] = _pk()
@@ -190,6 +218,21 @@ class FeeSchedule(Base):
 # --- claims and the ledger -----------------------------------------------------
 
 
+# The claim columns a work-queue rule can test (see ix_claims_work).
+WORK_INDEX_COLUMNS = (
+    "payer_id",
+    "status",
+    "service_date",
+    "ins_balance_cents",
+    "pat_balance_cents",
+    "follow_up_date",
+    "deadline_date",
+    "owner_id",
+    "submitted_at",
+    "last_activity_at",
+)
+
+
 class Claim(Base):
     __tablename__ = "claims"
     id: Mapped[int] = _pk()
@@ -216,6 +259,15 @@ class Claim(Base):
     follow_up_date: Mapped[dt.date | None] = mapped_column(Date)
     owner_id: Mapped[int | None] = _fk("users.id", nullable=True)
     rebill: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Work queues (domain/priority.py): the score and the deadline behind it, kept in step
+    # on every flush (see _claim_work_fields below) and daily by `billing-tui queues refresh`.
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    deadline_date: Mapped[dt.date | None] = mapped_column(Date)
+    # "Next account" lease (services/queues.py): who works the claim now, until when, and
+    # where it stood in the queue when taken. Written with Core UPDATEs, so no version bump.
+    lease_user_id: Mapped[int | None] = _fk("users.id", nullable=True)
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    lease_key: Mapped[str | None] = mapped_column(String(200))
     # Per-claim ledger chain head: writers on different claims never wait on each other.
     ledger_seq: Mapped[int] = mapped_column(Integer, default=0)
     ledger_head: Mapped[str] = mapped_column(String(64), default="0" * 64)
@@ -246,6 +298,35 @@ class Claim(Base):
             sqlite_where=text("follow_up_date IS NOT NULL"),
             postgresql_where=text("follow_up_date IS NOT NULL"),
         ),
+        # Work queues walk this in priority order and test their rule on its columns
+        # without reading claim rows (services/queues.py); priority > 0 = money on it.
+        Index(
+            "ix_claims_work",
+            "priority",
+            "id",
+            *WORK_INDEX_COLUMNS,
+            sqlite_where=text("priority > 0"),
+            postgresql_where=text("priority > 0"),
+        ),
+        # ... and the aging-bucket queues read one window of service dates from this one.
+        Index(
+            "ix_claims_work_dos",
+            "service_date",
+            "priority",
+            "id",
+            "ins_balance_cents",
+            "pat_balance_cents",
+            "payer_id",
+            "status",
+            sqlite_where=text("priority > 0"),
+            postgresql_where=text("priority > 0"),
+        ),
+        Index(
+            "ix_claims_lease",
+            "lease_user_id",
+            sqlite_where=text("lease_user_id IS NOT NULL"),
+            postgresql_where=text("lease_user_id IS NOT NULL"),
+        ),
     )
 
 
@@ -264,6 +345,8 @@ class ClaimLine(Base):
     charge_cents: Mapped[int] = mapped_column(Cents)
     dx_pointers: Mapped[str] = mapped_column(String(8), default="1")  # "1:2:3:4"
     line_control_number: Mapped[str | None] = mapped_column(String(30))  # REF*6R
+    # A line taken off a claim before it was sent (its charge reversed); kept for the ledger.
+    removed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     ins_balance_cents: Mapped[int] = mapped_column(Cents, default=0)
     pat_balance_cents: Mapped[int] = mapped_column(Cents, default=0)
     __table_args__ = (UniqueConstraint("claim_id", "line_no", name="uq_line_no"),)
@@ -421,7 +504,9 @@ class Activity(Base):
 
 
 class WorkQueue(Base):
-    """A stored, structured filter + sort over claims (rule is JSON, never SQL)."""
+    """A stored, structured filter + sort over claims (rule is JSON, never SQL; see
+    domain/queue_rules.py). Leases live on the claims, so one claim is never handed to
+    two reps even when it sits in several queues."""
 
     __tablename__ = "work_queues"
     id: Mapped[int] = _pk()
@@ -431,19 +516,16 @@ class WorkQueue(Base):
     owner_id: Mapped[int | None] = _fk("users.id", nullable=True)
     created_by: Mapped[int | None] = _fk("users.id", nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
-class WorkQueueItem(Base):
-    """Assignment and short lease of one claim in a queue, so two reps never collide."""
+class WorkQueueMember(Base):
+    """A rep a queue is assigned to; a queue with no members is shared by everyone."""
 
-    __tablename__ = "work_queue_items"
-    id: Mapped[int] = _pk()
-    queue_id: Mapped[int] = _fk("work_queues.id")
-    claim_id: Mapped[int] = _fk("claims.id")
-    assigned_to: Mapped[int | None] = _fk("users.id", nullable=True)
-    lease_owner: Mapped[int | None] = _fk("users.id", nullable=True)
-    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
-    __table_args__ = (UniqueConstraint("queue_id", "claim_id", name="uq_queue_claim"),)
+    __tablename__ = "work_queue_members"
+    queue_id: Mapped[int] = mapped_column(PK, ForeignKey("work_queues.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(PK, ForeignKey("users.id"), primary_key=True)
+    __table_args__ = (Index("ix_work_queue_members_user", "user_id"),)
 
 
 class Statement(Base):
@@ -537,3 +619,171 @@ class ControlNumber(Base):
     __tablename__ = "control_numbers"
     name: Mapped[str] = mapped_column(String(30), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# --- claims out: scrubber, 837P submissions, 999 acknowledgments (issue 5) ---------------
+
+
+class ClaimScrub(Base):
+    """The latest scrub of a claim: clean or failed, for which payer rank and version."""
+
+    __tablename__ = "claim_scrubs"
+    claim_id: Mapped[int] = mapped_column(
+        PK, ForeignKey("claims.id"), primary_key=True, autoincrement=False
+    )
+    result: Mapped[str] = mapped_column(String(8))  # clean / failed
+    rank: Mapped[int] = mapped_column(SmallInteger)
+    claim_version: Mapped[int] = mapped_column(Integer)
+    finding_count: Mapped[int] = mapped_column(Integer, default=0)
+    source: Mapped[str] = mapped_column(String(8), default="scrubber")  # scrubber / 999
+    scrubbed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    scrubbed_by: Mapped[int | None] = _fk("users.id", nullable=True)
+    __table_args__ = (Index("ix_claim_scrubs_result", "result", "claim_id"),)
+
+
+class ScrubFinding(Base):
+    """One message of a claim's latest scrub (or of the 999 that rejected it)."""
+
+    __tablename__ = "scrub_findings"
+    id: Mapped[int] = _pk()
+    claim_id: Mapped[int] = _fk("claims.id", index=True)
+    edit: Mapped[str] = mapped_column(String(20))
+    line_no: Mapped[int | None] = mapped_column(SmallInteger)
+    message: Mapped[str] = mapped_column(String(400))
+    source: Mapped[str] = mapped_column(String(8), default="scrubber")
+
+
+class SubmissionBatch(Base):
+    """One 837P file: its interchange (ISA13) and group (GS06) control numbers."""
+
+    __tablename__ = "submission_batches"
+    id: Mapped[int] = _pk()
+    interchange_control_number: Mapped[int] = mapped_column(BigInteger, unique=True)
+    group_control_number: Mapped[int] = mapped_column(BigInteger, unique=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    payer_id: Mapped[int | None] = _fk("payers.id", nullable=True)  # the --payer filter
+    claim_count: Mapped[int] = mapped_column(Integer)
+    line_count: Mapped[int] = mapped_column(Integer)
+    charge_cents: Mapped[int] = mapped_column(Cents)
+    sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10), default="sent")  # sent/accepted/partial/rejected
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    created_by: Mapped[int] = _fk("users.id")
+
+
+class SubmissionSet(Base):
+    """One transaction set (ST02) of a batch: one payer's claims."""
+
+    __tablename__ = "submission_sets"
+    id: Mapped[int] = _pk()
+    batch_id: Mapped[int] = _fk("submission_batches.id", index=True)
+    payer_id: Mapped[int | None] = _fk("payers.id", nullable=True)
+    control_number: Mapped[str] = mapped_column(String(9))
+    claim_count: Mapped[int] = mapped_column(Integer)
+    charge_cents: Mapped[int] = mapped_column(Cents)
+    ack_status: Mapped[str | None] = mapped_column(String(1))  # IK501 of the 999
+    acknowledgment_id: Mapped[int | None] = _fk("acknowledgments.id", nullable=True)
+    __table_args__ = (UniqueConstraint("batch_id", "control_number", name="uq_submission_set"),)
+
+
+class SubmittedClaim(Base):
+    """A claim as sent in a batch: which set, at which payer rank, where its segments are."""
+
+    __tablename__ = "submitted_claims"
+    id: Mapped[int] = _pk()
+    batch_id: Mapped[int] = _fk("submission_batches.id")
+    set_id: Mapped[int] = _fk("submission_sets.id", index=True)
+    claim_id: Mapped[int] = _fk("claims.id", index=True)
+    claim_version: Mapped[int] = mapped_column(Integer)
+    rank: Mapped[int] = mapped_column(SmallInteger)
+    frequency_code: Mapped[str] = mapped_column(String(1))
+    charge_cents: Mapped[int] = mapped_column(Cents)
+    first_segment: Mapped[int] = mapped_column(Integer)
+    last_segment: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default="sent")  # sent/accepted/rejected
+
+
+class Acknowledgment(Base):
+    """An imported 999 file (never imported twice: sha256)."""
+
+    __tablename__ = "acknowledgments"
+    id: Mapped[int] = _pk()
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    isa_control_number: Mapped[str | None] = mapped_column(String(9))
+    group_control_number: Mapped[str] = mapped_column(String(9))
+    batch_id: Mapped[int | None] = _fk("submission_batches.id", nullable=True)
+    status: Mapped[str] = mapped_column(String(1))  # AK901
+    sets_accepted: Mapped[int] = mapped_column(Integer)
+    sets_rejected: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    imported_by: Mapped[int] = _fk("users.id")
+
+
+# --- work-queue fields kept in step (domain/priority.py) -------------------------------
+
+_WORK_INPUTS = (
+    "ins_balance_cents",
+    "pat_balance_cents",
+    "status",
+    "service_date",
+    "payer_id",
+    "last_activity_at",
+    "follow_up_date",
+)
+
+
+def _claim_work_fields(_mapper, connection, claim: Claim) -> None:
+    """Recompute a claim's priority and deadline whenever a service flushes a change to
+    what they depend on (postings, status changes, call notes, new claims), in the same
+    transaction. Reads the payer's windows and the open denials on ``connection``."""
+    from sqlalchemy import inspect as sa_inspect
+    from sqlalchemy import select
+
+    from billing_tui.domain import priority as P
+
+    state = sa_inspect(claim)
+    if state.persistent and not any(
+        state.attrs[name].history.has_changes() for name in _WORK_INPUTS
+    ):
+        return
+    today = dt.date.today()
+    filing_days = appeal_days = None
+    if claim.payer_id is not None:
+        row = connection.execute(
+            select(Payer.timely_filing_days, Payer.appeal_window_days, Payer.payer_type).where(
+                Payer.id == claim.payer_id
+            )
+        ).first()
+        if row is not None and row.payer_type != "self_pay":
+            filing_days, appeal_days = row.timely_filing_days, row.appeal_window_days
+    appeal_due = None
+    if claim.status in P.APPEAL_STATUSES and claim.id is not None:
+        dues = [
+            r.due_date or r.denied_on + dt.timedelta(days=appeal_days or 0)
+            for r in connection.execute(
+                select(Denial.due_date, Denial.denied_on).where(
+                    Denial.claim_id == claim.id, Denial.status == "open"
+                )
+            )
+        ]
+        appeal_due = min(dues) if dues else None
+    if appeal_due is None and claim.status == "denied" and appeal_days:
+        # Denied in this very flush: its denial row is not written yet.
+        appeal_due = (claim.last_activity_at or today) + dt.timedelta(days=appeal_days)
+    fields = P.claim_work_fields(
+        status=claim.status,
+        service_date=claim.service_date,
+        ins_balance_cents=claim.ins_balance_cents or 0,
+        pat_balance_cents=claim.pat_balance_cents or 0,
+        last_activity=claim.last_activity_at,
+        filing_days=filing_days,
+        appeal_due=appeal_due,
+        today=today,
+    )
+    claim.priority = fields.priority
+    claim.deadline_date = fields.deadline
+
+
+event.listen(Claim, "before_insert", _claim_work_fields)
+event.listen(Claim, "before_update", _claim_work_fields)

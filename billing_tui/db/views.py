@@ -22,9 +22,20 @@ _c, _ln, _e, _a, _cov, _p = (
     m.Coverage,
     m.Payer,
 )
+_d, _u = m.Denial, m.User
 
 _COVERAGES = (
-    select(_cov.rank, _cov.payer_id, _p.name, _cov.member_id, _cov.eligibility_result)
+    select(
+        _cov.rank,
+        _cov.payer_id,
+        _p.name,
+        _cov.member_id,
+        _cov.eligibility_result,
+        _cov.eligibility_verified_at,
+        _cov.effective_date,
+        _cov.term_date,
+        _p.phone,
+    )
     .join(_p, _p.id == _cov.payer_id)
     .where(_cov.patient_id == bindparam("pid"))
     .order_by(_cov.rank)
@@ -42,6 +53,11 @@ _CLAIMS = (
         _c.pat_balance_cents,
         _c.follow_up_date,
         _c.version,
+        _c.responsibility,
+        _c.rebill,
+        _c.submitted_at,
+        _c.last_activity_at,
+        _p.phone,
     )
     .outerjoin(_p, _p.id == _c.payer_id)
     .where(_c.patient_id == bindparam("pid"))
@@ -93,10 +109,36 @@ _ACTIVITIES = (
         _a.call_reference,
         _a.next_follow_up,
         _a.user_id,
+        _a.id,
+        _a.claim_id,
+        _a.payer_contact,
+        _a.contact_phone,
+        _a.duration_seconds,
+        _u.display_name,
     )
+    .outerjoin(_u, _u.id == _a.user_id)
     .where(_a.patient_id == bindparam("pid"))
     .order_by(_a.created_at.desc(), _a.id.desc())
     .limit(bindparam("limit"))
+)
+
+
+_DENIALS = (
+    select(
+        _d.claim_id,
+        _d.id,
+        _d.claim_line_id,
+        _d.group_code,
+        _d.carc,
+        _d.rarc,
+        _d.amount_cents,
+        _d.category,
+        _d.status,
+        _d.denied_on,
+        _d.due_date,
+    )
+    .where(_d.claim_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_d.denied_on.desc(), _d.id.desc())
 )
 
 
@@ -118,3 +160,7 @@ def account_ledger(s: Session, claim_ids: Sequence[int]) -> Sequence[Row]:
 
 def account_activities(s: Session, patient_id: int, limit: int = 200) -> Sequence[Row]:
     return s.execute(_ACTIVITIES, {"pid": patient_id, "limit": limit}).all()
+
+
+def account_denials(s: Session, claim_ids: Sequence[int]) -> Sequence[Row]:
+    return s.execute(_DENIALS, {"ids": list(claim_ids)}).all() if claim_ids else []

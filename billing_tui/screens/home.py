@@ -20,6 +20,7 @@ from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import DomainError
+from billing_tui.screens.queue import QueuePanel
 from billing_tui.widgets.status import StatusLine
 from billing_tui.widgets.summary_tables import AgingTable, FollowUpTable, RecentAccountsTable
 
@@ -45,6 +46,9 @@ class HomeScreen(Screen[None]):
     IS_ROOT: ClassVar[bool] = True  # escape does not leave it
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh", id="home.refresh"),
+        Binding("f5", "app.claim_entry", "New claim", id="home.claim_entry"),
+        Binding("f6", "app.scrubber", "Scrubber", id="home.scrubber"),
+        Binding("f7", "app.submit", "Submit 837P", id="home.submit"),
     ]
 
     class SummaryLoaded(Message):
@@ -76,10 +80,12 @@ class HomeScreen(Screen[None]):
                     recent.border_title = "Recent accounts"
                     yield RecentAccountsTable(id="recent")
                     yield Static("No accounts opened yet.", id="recent-empty", classes="empty")
-            with Vertical(id="follow-ups-panel", classes="panel") as follow_ups:
-                follow_ups.border_title = "Follow-ups due today"
-                yield Static("", id="follow-ups-count")
-                yield FollowUpTable(id="follow-ups")
+            with Horizontal(id="home-bottom"):
+                with Vertical(id="follow-ups-panel", classes="panel") as follow_ups:
+                    follow_ups.border_title = "Follow-ups due today"
+                    yield Static("", id="follow-ups-count")
+                    yield FollowUpTable(id="follow-ups")
+                yield QueuePanel(id="queues-panel")  # its own worker (services/queues.py)
             yield StatusLine(id="home-status")
         yield Footer()
 
@@ -103,6 +109,13 @@ class HomeScreen(Screen[None]):
         for panel in self._panels():
             panel.loading = True
         self.load_summary(actor, self.billing_app.today)
+        self.query_one(QueuePanel).reload()
+
+    def on_screen_resume(self) -> None:
+        # Back from a queue or an account: its counts and dollars may have moved.
+        if getattr(self, "_shown_once", False):
+            self.query_one(QueuePanel).reload()
+        self._shown_once = True
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="home")
     def load_summary(self, actor: Actor, today: dt.date) -> None:
@@ -157,3 +170,21 @@ class HomeScreen(Screen[None]):
     def _stop_loading(self) -> None:
         for panel in self._panels():
             panel.loading = False
+
+    # --- enter on a follow-up or a recent account opens it (screens/account.py) -----------
+
+    @on(FollowUpTable.RowSelected, "#follow-ups")
+    def _open_follow_up(self, event: FollowUpTable.RowSelected) -> None:
+        from billing_tui.screens.account import AccountScreen
+
+        rows = self.summary.follow_ups if self.summary else []
+        row = next((r for r in rows if str(r.claim_id) == event.row_key.value), None)
+        if row is not None:
+            self.app.push_screen(AccountScreen(row.patient_id, focus_claim_id=row.claim_id))
+
+    @on(RecentAccountsTable.RowSelected, "#recent")
+    def _open_recent(self, event: RecentAccountsTable.RowSelected) -> None:
+        from billing_tui.screens.account import AccountScreen
+
+        if event.row_key.value is not None:
+            self.app.push_screen(AccountScreen(int(event.row_key.value)))

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from billing_tui.db import views
 from billing_tui.db.engine import Database
 from billing_tui.db.uow import UnitOfWork
+from billing_tui.domain import ledger as L
 from billing_tui.domain.errors import NotFoundError
 from billing_tui.domain.users import Actor
+from billing_tui.services.account_actions import status_choices
 
 
 def mask_member_id(member_id: str | None) -> str:
@@ -30,6 +32,10 @@ class CoverageView:
     payer_name: str
     member_id_masked: str
     eligibility: str | None
+    eligibility_verified_at: dt.datetime | None = None
+    effective_date: dt.date | None = None
+    term_date: dt.date | None = None
+    payer_phone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +80,35 @@ class ClaimView:
     version: int
     lines: tuple[LineView, ...]
     ledger: tuple[LedgerView, ...]
+    responsibility: int = 1  # who is billed now: 0 patient, 1-3 coverage rank
+    billed_to: str = ""  # that payer's name, or "Patient"
+    rebill: bool = False
+    payer_phone: str | None = None
+    submitted_at: dt.date | None = None
+    last_activity_at: dt.date | None = None
+    allowed_next: tuple[str, ...] = ()  # statuses a rep may pick (services.account_actions)
+    open_by_responsibility: tuple[int, int, int, int] = (0, 0, 0, 0)  # from the ledger
+    next_payer_rank: int | None = None  # coverage rank after `responsibility`, if any
+
+    def open_with(self, resp: int) -> int:
+        """Open balance owed by ``resp`` (0 patient, 1-3 payer rank), from the ledger."""
+        return self.open_by_responsibility[resp]
+
+
+@dataclass(frozen=True, slots=True)
+class DenialView:
+    denial_id: int
+    claim_id: int
+    claim_number: str
+    line_no: int | None
+    group_code: str
+    carc: str
+    rarc: str | None
+    amount_cents: int
+    category: str
+    status: str
+    denied_on: dt.date
+    due_date: dt.date | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +120,13 @@ class ActivityView:
     call_reference: str | None
     next_follow_up: dt.date | None
     user_id: int
+    activity_id: int = 0
+    claim_id: int | None = None
+    claim_number: str | None = None
+    payer_contact: str | None = None
+    contact_phone: str | None = None
+    duration_seconds: int | None = None
+    user_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +140,7 @@ class AccountView:
     coverages: tuple[CoverageView, ...]
     claims: tuple[ClaimView, ...]
     activities: tuple[ActivityView, ...]
+    denials: tuple[DenialView, ...] = ()
 
     @property
     def ins_balance_cents(self) -> int:
@@ -106,6 +149,20 @@ class AccountView:
     @property
     def pat_balance_cents(self) -> int:
         return sum(c.pat_balance_cents for c in self.claims)
+
+
+_CHOICES: dict[str, tuple[str, ...]] = {}
+
+
+def _choices(status: str) -> tuple[str, ...]:
+    # A handful of statuses, asked for once per claim row: memoise.
+    if status not in _CHOICES:
+        _CHOICES[status] = tuple(status_choices(status))
+    return _CHOICES[status]
+
+
+def _open(acc: list[int] | None) -> tuple[int, int, int, int]:
+    return (acc[0], acc[1], acc[2], acc[3]) if acc else (0, 0, 0, 0)
 
 
 def load_account(db: Database, actor: Actor, patient_id: int) -> AccountView:
@@ -117,10 +174,20 @@ def load_account(db: Database, actor: Actor, patient_id: int) -> AccountView:
             raise NotFoundError(f"patient id {patient_id} does not exist")
         coverages = tuple(
             CoverageView(
-                r.rank, r.payer_id, r.name, mask_member_id(r.member_id), r.eligibility_result
+                r.rank,
+                r.payer_id,
+                r.name,
+                mask_member_id(r.member_id),
+                r.eligibility_result,
+                r.eligibility_verified_at,
+                r.effective_date,
+                r.term_date,
+                r.phone,
             )
             for r in views.account_coverages(s, p.id)
         )
+        payer_of_rank = {c.rank: c.payer_name for c in coverages}
+        ranks = sorted(payer_of_rank)
         claim_rows = views.account_claims(s, p.id)
         ids = [r.id for r in claim_rows]
         lines: dict[int, list[LineView]] = {}
@@ -141,7 +208,14 @@ def load_account(db: Database, actor: Actor, patient_id: int) -> AccountView:
                 )
             )
         ledger: dict[int, list[LedgerView]] = {}
+        open_by: dict[int, list[int]] = {}
         for r in views.account_ledger(s, ids):
+            acc = open_by.setdefault(r.claim_id, [0, 0, 0, 0])
+            if r.to_responsibility is None:
+                acc[r.responsibility] += r.amount_cents
+            else:
+                acc[r.responsibility] -= r.amount_cents
+                acc[r.to_responsibility] += r.amount_cents
             ledger.setdefault(r.claim_id, []).append(
                 LedgerView(
                     r.id,
@@ -171,8 +245,39 @@ def load_account(db: Database, actor: Actor, patient_id: int) -> AccountView:
                 version=r.version,
                 lines=tuple(lines.get(r.id, ())),
                 ledger=tuple(ledger.get(r.id, ())),
+                responsibility=r.responsibility,
+                billed_to=(
+                    "Patient"
+                    if r.responsibility == L.PATIENT
+                    else payer_of_rank.get(r.responsibility, r.name or "Self-pay")
+                ),
+                rebill=r.rebill,
+                payer_phone=r.phone,
+                submitted_at=r.submitted_at,
+                last_activity_at=r.last_activity_at,
+                allowed_next=_choices(r.status),
+                open_by_responsibility=_open(open_by.get(r.id)),
+                next_payer_rank=next((k for k in ranks if k > r.responsibility > 0), None),
             )
             for r in claim_rows
+        )
+        number_of = {c.claim_id: c.claim_number for c in claims}
+        denials = tuple(
+            DenialView(
+                r.id,
+                r.claim_id,
+                number_of.get(r.claim_id, ""),
+                line_no.get(r.claim_line_id) if r.claim_line_id else None,
+                r.group_code,
+                r.carc,
+                r.rarc,
+                r.amount_cents,
+                r.category,
+                r.status,
+                r.denied_on,
+                r.due_date,
+            )
+            for r in views.account_denials(s, ids)
         )
         activities = tuple(
             ActivityView(
@@ -183,6 +288,13 @@ def load_account(db: Database, actor: Actor, patient_id: int) -> AccountView:
                 r.call_reference,
                 r.next_follow_up,
                 r.user_id,
+                r.id,
+                r.claim_id,
+                number_of.get(r.claim_id) if r.claim_id else None,
+                r.payer_contact,
+                r.contact_phone,
+                r.duration_seconds,
+                r.display_name,
             )
             for r in views.account_activities(s, p.id)
         )
@@ -196,6 +308,7 @@ def load_account(db: Database, actor: Actor, patient_id: int) -> AccountView:
             coverages=coverages,
             claims=claims,
             activities=activities,
+            denials=denials,
         )
         uow.audit(actor, "account_viewed", "patient", p.account_no, patient_id=p.id)
         uow.commit()

@@ -24,6 +24,7 @@ from billing_tui.domain.claim_status import ClaimStatus
 from billing_tui.domain.errors import DomainError, ValidationError
 from billing_tui.domain.money import parse_money
 from billing_tui.domain.users import Actor
+from billing_tui.services.lookup import index_patients
 
 COLUMNS = (
     "claim_number",
@@ -235,6 +236,7 @@ def import_charges(
         patients = uow.patients.by_accounts(r[0].account for r in new.values())
         payers = uow.payers.by_edi_ids(r[0].payer_id for r in new.values())
         provider_default = uow.payers.default_provider()
+        new_patients: list[m.Patient] = []
         for number, claim_rows in new.items():
             head = claim_rows[0]
             patient = patients.get(head.account)
@@ -250,6 +252,7 @@ def import_charges(
                     )
                 )
                 patients[head.account] = patient
+                new_patients.append(patient)
                 result.patients_created += 1
             elif (patient.dob, patient.last_name.upper()) != (head.dob, head.last.upper()):
                 raise _err(
@@ -366,5 +369,6 @@ def import_charges(
             result.claims_created += 1
             result.lines_created += len(lines)
             result.charge_cents += total
+        index_patients(uow, new_patients)  # the fuzzy look-up's name index
         uow.commit()
     return result

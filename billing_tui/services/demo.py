@@ -23,9 +23,11 @@ from billing_tui.db.engine import Database
 from billing_tui.db.uow import UnitOfWork
 from billing_tui.domain.chain import GENESIS
 from billing_tui.domain.errors import ValidationError
+from billing_tui.domain.priority import claim_work_fields
 from billing_tui.domain.users import Role
 from billing_tui.services import demo_data as D
 from billing_tui.services.auth import actor_of, create_user
+from billing_tui.services.lookup import bulk_index
 
 DEMO_USERS = [
     ("admin", "admin", Role.ADMIN, "Alex Admin"),
@@ -182,11 +184,14 @@ def build_demo(
                             f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
                         )
                     )
-    with db.engine.connect() as conn:
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         if db.is_sqlite:
             conn.exec_driver_sql("PRAGMA analysis_limit=1000")  # sampled statistics suffice
-        conn.execute(text("ANALYZE"))
-        conn.commit()
+            conn.exec_driver_sql("ANALYZE")
+        else:
+            # After COPY nothing is in the visibility map yet: without VACUUM every
+            # index-only scan (aging, queues) would visit the heap row by row.
+            conn.exec_driver_sql("VACUUM (ANALYZE)")
     db.engine.dispose()  # drop the build connections and their large page cache
     result.claims = claims
     result.lines = gen.line_id
@@ -194,6 +199,9 @@ def build_demo(
     result.denials = gen.denial_id
     result.activities = gen.activity_id
     result.batches = gen.batches_used
+    from billing_tui.services.demo_claims_out import seed_claims_out  # unsent claims (issue 5)
+
+    seed_claims_out(db, today=today, seed=seed, claims=claims)
     result.seconds = round(time.perf_counter() - started, 1)
     with UnitOfWork(db) as uow:
         uow.audit(
@@ -485,6 +493,8 @@ class _Generator:
             covs,
         )
         self.cov_payer = {c[0]: c[2] for c in covs}
+        # The look-up index (services/lookup.py): patients' name words and their typo keys.
+        bulk_index(bulk.insert, ((r[0], r[3], r[4], r[2]) for r in rows))
 
     def pre_create_batches(self, bulk: _Bulk) -> None:
         """One batch per payer per week: ids known up front so ledger rows can point at
@@ -551,6 +561,21 @@ class _Generator:
         for i in range(0, len(unused), 500):
             conn.execute(delete(m.PaymentBatch).where(m.PaymentBatch.id.in_(unused[i : i + 500])))
         self.batches_used = len(used)
+
+    def _work_fields(self, status, age_days, c_ins, c_pat, last_act, payer_id, appeal_due):
+        """The work-queue score and deadline the services keep on a claim (queues.py)."""
+        payer = self.payers[payer_id - 1]
+        work = claim_work_fields(
+            status=status,
+            service_date=self.today - dt.timedelta(days=age_days),
+            ins_balance_cents=c_ins,
+            pat_balance_cents=c_pat,
+            last_activity=dt.date.fromisoformat(last_act) if last_act else None,
+            filing_days=None if payer[3] == "self_pay" else payer[5],
+            appeal_due=appeal_due,
+            today=self.today,
+        )
+        return work.priority, work.deadline.isoformat() if work.deadline else None
 
     # --- claims ------------------------------------------------------------------
 
@@ -668,6 +693,11 @@ class _Generator:
                 )
                 if resp == 0:
                     outcome = "selfpay"
+            # A worked AR: most old denials were appealed and paid, most old silences
+            # were chased and paid; what stays open is recent or stubborn.
+            won_appeal = outcome == "denied" and age_days > 150 and rand() < 0.6
+            if won_appeal or (outcome == "no_response" and age_days > 120 and rand() < 0.65):
+                outcome = "paid"
             paid_days_ago = age_days - randint(14, 35) if age_days > 40 else max(0, age_days - 10)
             posted_dt = dt.datetime.combine(
                 today - dt.timedelta(days=max(0, paid_days_ago)),
@@ -686,10 +716,10 @@ class _Generator:
             c_ins = c_pat = 0
             total = 0
             denial_carc = None
-            if outcome == "denied":
+            if outcome == "denied" or won_appeal:
                 denial_carc = rng.choice(carc_choices)
             sec_posted = sec_cov is not None and outcome in ("paid", "underpaid") and age_days > 60
-            pat_paid = age_days > 75 and rand() < 0.55
+            pat_paid = age_days > 45 and rand() < 0.88  # statements get paid, mostly
             for ln_no, (code, charge, kind) in enumerate(chosen, start=1):
                 line_id += 1
                 units = 1
@@ -868,7 +898,7 @@ class _Generator:
                 status = "transferred"
             else:
                 status = "partially_paid" if outcome == "underpaid" else "paid"
-            if outcome == "denied":
+            if outcome == "denied" or won_appeal:
                 self.denial_id += 1
                 carc, _w, group = denial_carc
                 due = (
@@ -887,14 +917,14 @@ class _Generator:
                         total,
                         D.DENIAL_CATEGORY[carc],
                         None,
-                        "appealed" if rand() < 0.25 else "open",
+                        "resolved" if won_appeal else "appealed" if rand() < 0.25 else "open",
                         None,
                         day_str[max(0, paid_days_ago)],
                         due.isoformat(),
                         posted_db,
                     )
                 )
-                if denials[-1][9] == "appealed":
+                if denials[-1][9] in ("appealed", "resolved"):
                     self.appeal_id += 1
                     appeals.append(
                         (
@@ -903,8 +933,8 @@ class _Generator:
                             claim_id,
                             1,
                             due.isoformat(),
-                            "filed",
-                            None,
+                            "decided" if won_appeal else "filed",
+                            "won" if won_appeal else None,
                             None,
                             day_str[max(0, paid_days_ago - 10)],
                             admin,
@@ -975,6 +1005,9 @@ class _Generator:
                     head,
                     1,
                     _dt_str(charge_dt),
+                    *self._work_fields(status, age_days, c_ins, c_pat, last_act, payer_id,
+                                       due if outcome == "denied" and denials[-1][9] == "open"
+                                       else None),
                 )
             )
         out: list[tuple[str, tuple[str, ...], list[tuple]]] = []
@@ -1012,6 +1045,8 @@ class _Generator:
                 "ledger_head",
                 "version",
                 "created_at",
+                "priority",
+                "deadline_date",
             ),
             claims,
         )

@@ -18,7 +18,7 @@ from textual.widgets import Input
 from billing_tui.app import BillingApp
 
 TODAY = dt.date(2026, 11, 27)
-DEMO_CLAIMS = 300
+DEMO_CLAIMS = 800  # enough open patient balances for the queue to fill more than one page
 DEMO_SEED = 7
 
 

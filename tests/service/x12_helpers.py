@@ -1,0 +1,51 @@
+"""pyx12 as the reference validator in tests (it is a test dependency only).
+
+pyx12 opens text as ASCII and logs each finding through the "pyx12" logger; we hand it
+a StringIO and collect the findings, so a test can require there are none.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+
+import pytest
+
+SHARED_X12 = Path(__file__).resolve().parents[3] / "shared" / "x12"
+
+
+def pyx12_findings(text: str) -> tuple[bool, list[str]]:
+    """(valid, findings) for an X12 document; findings are pyx12's error lines."""
+    params = pytest.importorskip("pyx12.params")
+    x12n = pytest.importorskip("pyx12.x12n_document")
+    found: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.levelno >= logging.ERROR:
+                found.append(record.getMessage())
+
+    logger = logging.getLogger("pyx12")
+    handler = Collect()
+    old_level, old_propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        ok = x12n.x12n_document(params.params(), io.StringIO(text), io.StringIO(), None)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+        logger.propagate = old_propagate
+    return bool(ok), found
+
+
+def pyx12_999(text: str) -> str:
+    """The 999 pyx12 writes for an 837 (used to build realistic rejections)."""
+    params = pytest.importorskip("pyx12.params")
+    x12n = pytest.importorskip("pyx12.x12n_document")
+    out = io.StringIO()
+    logging.getLogger("pyx12").propagate = False
+    x12n.x12n_document(params.params(), io.StringIO(text), out, None)
+    return out.getvalue()
