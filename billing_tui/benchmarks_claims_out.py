@@ -69,6 +69,12 @@ def export_10k(db: Database, actor: Actor, today: dt.date, runs: int) -> list[fl
     for run in range(runs):
         ids = _claim_ids(db, run)
         with UnitOfWork(db) as uow:
+            # Exactly these claims go out: park the demo's other ready claims (rolled back).
+            uow.session.execute(
+                update(m.Claim)
+                .where(m.Claim.status == "ready", m.Claim.id.not_in(ids))
+                .values(status="draft")
+            )
             uow.session.execute(
                 update(m.Claim)
                 .where(

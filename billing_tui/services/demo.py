@@ -159,15 +159,17 @@ def build_demo(
     with db.engine.begin() as conn:
         for idx in bulk_indexes:
             idx.drop(conn)
-    # One transaction per chunk of claims keeps the WAL small.
-    for begin in range(0, claims, CHUNK_CLAIMS):
-        tables = gen.generate_chunk(begin, min(CHUNK_CLAIMS, claims - begin))
+    # One transaction per chunk of claims keeps the WAL small. A forked process owns the
+    # generator and makes chunks in order (same data for a seed) while this process
+    # writes the previous one: the two halves overlap on two cores.
+    for tables in _chunks_from_worker(gen, claims):
         with db.engine.begin() as conn:
             gen.pg_or_sqlite_fast(conn)
             bulk = _Bulk(conn)
             for table, cols, rows in tables:
                 bulk.insert(table, cols, rows)
-        say(f"claims {min(claims, begin + CHUNK_CLAIMS):,}/{claims:,}")
+        done = next(r for t, _c, r in tables if t == "claims")[-1][0]
+        say(f"claims {done:,}/{claims:,}")
     say("indexing")
     with db.engine.begin() as conn:
         gen.pg_or_sqlite_fast(conn)
@@ -217,6 +219,48 @@ def build_demo(
     if not isinstance(url, Database):
         db.dispose()
     return result
+
+
+_COUNTERS = ("line_id", "ledger_id", "denial_id", "activity_id", "appeal_id", "batch_totals")
+
+
+def _generate_all(gen: _Generator, claims: int, queue) -> None:
+    """Worker process: every chunk in order, then the generator's counters."""
+    try:
+        for begin in range(0, claims, CHUNK_CLAIMS):
+            queue.put(gen.generate_chunk(begin, min(CHUNK_CLAIMS, claims - begin)))
+        queue.put({name: getattr(gen, name) for name in _COUNTERS})
+    except BaseException as exc:  # noqa: BLE001 - report any failure to the writer
+        queue.put(RuntimeError(f"demo generator failed: {exc!r}"))
+
+
+def _chunks_from_worker(gen: _Generator, claims: int):
+    """Yield generated chunks from a forked worker; copy its counters back at the end.
+    Falls back to generating in this process where fork is unavailable."""
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
+        for begin in range(0, claims, CHUNK_CLAIMS):
+            yield gen.generate_chunk(begin, min(CHUNK_CLAIMS, claims - begin))
+        return
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue(maxsize=2)
+    worker = ctx.Process(target=_generate_all, args=(gen, claims, queue), daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = queue.get()
+            if isinstance(item, Exception):
+                raise item
+            if isinstance(item, dict):
+                for name, value in item.items():
+                    setattr(gen, name, value)
+                return
+            yield item
+    finally:
+        worker.join(timeout=5)
+        if worker.is_alive():
+            worker.terminate()
 
 
 class _Generator:
