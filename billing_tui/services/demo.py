@@ -1049,9 +1049,15 @@ class _Generator:
                     head,
                     1,
                     _dt_str(charge_dt),
-                    *self._work_fields(status, age_days, c_ins, c_pat, last_act, payer_id,
-                                       due if outcome == "denied" and denials[-1][9] == "open"
-                                       else None),
+                    *self._work_fields(
+                        status,
+                        age_days,
+                        c_ins,
+                        c_pat,
+                        last_act,
+                        payer_id,
+                        due if outcome == "denied" and denials[-1][9] == "open" else None,
+                    ),
                 )
             )
         out: list[tuple[str, tuple[str, ...], list[tuple]]] = []
