@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 import click
 
+from billing_tui.domain.money import Money
+
 DB_HELP = "Database URL (sqlite:///file.db or postgresql://user@host/db); default $BILLING_TUI_DB or a SQLite file in your data directory."
 
 
@@ -210,7 +212,7 @@ def import_charges_cmd(ctx, file, db_url, user, as_json) -> None:
                 f"{result.lines_created} lines created, {result.patients_created} new "
                 f"patients, {result.payers_created} new payers, "
                 f"{result.duplicates_skipped} duplicate claims skipped, charges "
-                f"${result.charge_cents / 100:,.2f}".replace("$-", "-$")
+                f"{Money(result.charge_cents).format(symbol=True)}"
             )
 
     _guard(run)
@@ -313,12 +315,25 @@ def queues_list(ctx, db_url, user, today, as_json) -> None:
         database = _open(_url(ctx, db_url))
         rows = list_queues(database, _cli_actor(database, user), _today_option(today))
         if as_json:
-            _echo_json([{"id": q.queue_id, "name": q.name, "claims": q.items,
-                         "balance_cents": q.balance_cents, "rule": q.description,
-                         "sort": q.sort.to_text(), "members": list(q.members)} for q in rows])
+            _echo_json(
+                [
+                    {
+                        "id": q.queue_id,
+                        "name": q.name,
+                        "claims": q.items,
+                        "balance_cents": q.balance_cents,
+                        "rule": q.description,
+                        "sort": q.sort.to_text(),
+                        "members": list(q.members),
+                    }
+                    for q in rows
+                ]
+            )
             return
         for q in rows:
-            click.echo(f"{q.queue_id:>4}  {q.name:<32}{q.items:>10,}  ${q.balance_cents / 100:>14,.2f}")
+            click.echo(
+                f"{q.queue_id:>4}  {q.name:<32}{q.items:>10,}  {Money(q.balance_cents).format(symbol=True):>15}"
+            )
 
     _guard(run)
 
@@ -340,11 +355,18 @@ def queues_refresh(ctx, db_url, today, as_json) -> None:
             progress=None if as_json else (lambda msg: click.echo(f"  {msg}", err=True)),
         )
         if as_json:
-            _echo_json({"claims_scored": result.claims_scored,
-                        "claims_changed": result.claims_changed, "seconds": result.seconds})
+            _echo_json(
+                {
+                    "claims_scored": result.claims_scored,
+                    "claims_changed": result.claims_changed,
+                    "seconds": result.seconds,
+                }
+            )
         else:
-            click.echo(f"scored {result.claims_scored:,} claims, {result.claims_changed:,} "
-                       f"changed, in {result.seconds}s")
+            click.echo(
+                f"scored {result.claims_scored:,} claims, {result.claims_changed:,} "
+                f"changed, in {result.seconds}s"
+            )
 
     _guard(run)
 
@@ -393,7 +415,7 @@ def export_837_cmd(ctx, db_url, out, payer, user, as_json) -> None:
             return
         click.echo(
             f"{r.file}: {r.claims:,} claims, {r.lines:,} lines, charges "
-            f"${r.charge_cents / 100:,.2f}, interchange {r.interchange_control_number:09d}"
+            f"{Money(r.charge_cents).format(symbol=True)}, interchange {r.interchange_control_number:09d}"
         )
 
     _guard(run)

@@ -28,7 +28,8 @@ def _fail(text: str, birth_date: bool, problem: str = "is not a date") -> Valida
     return ValidationError(f'"{text.strip()}" {problem}: type it as {hint}', field="date")
 
 
-def _two_digit_year(yy: int, month: int, day: int, today: dt.date, birth_date: bool) -> int:
+def two_digit_year(yy: int, month: int, day: int, today: dt.date, birth_date: bool) -> int:
+    """The full year for a two-digit one (shared by date entry and the DOB look-up)."""
     century = today.year - today.year % 100
     candidates = [century - 100 + yy, century + yy, century + 100 + yy]
     if birth_date:
@@ -69,7 +70,7 @@ def parse_date(text: str, today: dt.date, *, birth_date: bool = False) -> dt.dat
         if not 1 <= month <= 12 or not 1 <= day <= 31:
             raise _fail(text, birth_date)
         year = (
-            _two_digit_year(int(year_text), month, day, today, birth_date)
+            two_digit_year(int(year_text), month, day, today, birth_date)
             if len(year_text) == 2
             else int(year_text)
         )

@@ -29,6 +29,8 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
+from billing_tui.domain.dates import two_digit_year
+
 MAX_WORD = 60  # longest indexed word (the column width)
 MIN_KEYED = 2  # words shorter than this are matched exactly, never by typo keys
 MIN_SCORE = 60.0  # matches scoring below this are not shown
@@ -127,9 +129,7 @@ def parse_dob(token: str, today: dt.date) -> dt.date | None:
         month, day, year_text = int(m[1]), int(m[3]), m[4]
         year = int(year_text)
         if len(year_text) == 2:
-            year = today.year - today.year % 100 + year
-            if (year, month, day) > (today.year, today.month, today.day):
-                year -= 100
+            year = two_digit_year(year, month, day, today, birth_date=True)
     elif m := _COMPACT.match(s):
         month, day, year = int(m[1]), int(m[2]), int(m[3])
     else:

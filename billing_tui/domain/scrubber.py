@@ -30,19 +30,42 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from stdnum import luhn
 from stdnum.us import ein as stdnum_ein
 
 from billing_tui.domain.codesets import Icd10CodeSet, display_icd10
 from billing_tui.domain.deadlines import timely_filing_deadline
+from billing_tui.domain.errors import ValidationError
 from billing_tui.domain.money import Money
 
 PROCEDURE_RE = re.compile(r"^(\d{4}[0-9A-Z]|[A-V]\d{4})$")  # CPT (incl. Cat II/III) or HCPCS
 MODIFIER_RE = re.compile(r"^[0-9A-Z]{2}$")
 POS_RE = re.compile(r"^\d{2}$")
 ZIP9_RE = re.compile(r"^\d{9}$")
+MAX_UNITS = Decimal(9999)
+
+
+def parse_units(text: str) -> Decimal:
+    """Service units as typed or imported: more than 0, at most 9,999, at most 3 decimals
+    (the one rule for the charge import and claim entry)."""
+    try:
+        units = Decimal(text.strip())
+    except InvalidOperation:
+        raise ValidationError(f"units {text.strip()!r} is not a number", field="units") from None
+    if (
+        not units.is_finite()
+        or units <= 0
+        or units > MAX_UNITS
+        or units != units.quantize(Decimal("0.001"))
+    ):
+        raise ValidationError(
+            "units must be more than 0 and at most 9,999, with at most 3 decimals", field="units"
+        )
+    return units
+
+
 ZIP_RE = re.compile(r"^\d{5}(\d{4})?$")
 MAX_DIAGNOSES = 12
 MAX_POINTERS = 4

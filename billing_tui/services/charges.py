@@ -13,7 +13,7 @@ import csv
 import datetime as dt
 import re
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from billing_tui.db import models as m
@@ -23,6 +23,7 @@ from billing_tui.domain import ledger as L
 from billing_tui.domain.claim_status import ClaimStatus
 from billing_tui.domain.errors import DomainError, ValidationError
 from billing_tui.domain.money import parse_money
+from billing_tui.domain.scrubber import MODIFIER_RE, PROCEDURE_RE, parse_units
 from billing_tui.domain.users import Actor
 from billing_tui.services.lookup import index_patients
 
@@ -46,8 +47,6 @@ COLUMNS = (
     "place_of_service",
 )
 REQUIRED = COLUMNS[:15]
-PROCEDURE_RE = re.compile(r"^(\d{4}[0-9A-Z]|[A-V]\d{4})$")  # CPT (incl. Cat II/III) or HCPCS
-MODIFIER_RE = re.compile(r"^[0-9A-Z]{2}$")
 ICD10_RE = re.compile(r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 CLAIM_NO_RE = re.compile(r"^[A-Za-z0-9\-]{1,38}$")
 
@@ -134,11 +133,9 @@ def _parse_row(n: int, raw: dict[str, str], today: dt.date) -> _Row:
         if not MODIFIER_RE.match(mod):
             raise _err(n, "modifiers", f"{mod!r} is not a 2-character modifier")
     try:
-        units = Decimal(v["units"])
-    except InvalidOperation:
-        raise _err(n, "units", f"{v['units']!r} is not a number") from None
-    if units <= 0 or units != units.quantize(Decimal("0.001")) or units > 9999:
-        raise _err(n, "units", f"{v['units']} must be positive with at most 3 decimals")
+        units = parse_units(v["units"])
+    except ValidationError as exc:
+        raise _err(n, "units", str(exc)) from None
     try:
         charge = parse_money(v["charge"]).cents
     except DomainError as exc:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -30,7 +30,13 @@ from billing_tui.domain.codesets import display_icd10
 from billing_tui.domain.dates import parse_date
 from billing_tui.domain.errors import ConflictError, DomainError, NotFoundError, ValidationError
 from billing_tui.domain.money import parse_money
-from billing_tui.domain.scrubber import MAX_DIAGNOSES, MAX_LINES, MODIFIER_RE, PROCEDURE_RE
+from billing_tui.domain.scrubber import (
+    MAX_DIAGNOSES,
+    MAX_LINES,
+    MODIFIER_RE,
+    PROCEDURE_RE,
+    parse_units,
+)
 from billing_tui.domain.users import Actor
 
 EDITABLE = frozenset(
@@ -254,11 +260,9 @@ def _parse_line(n: int, li: LineInput, n_dx: int, today: dt.date) -> _Line:
     if len(set(mods)) != len(mods):
         raise fail("a modifier is repeated", "modifiers")
     try:
-        units = Decimal(li.units.strip() or "1")
-    except InvalidOperation:
-        raise fail(f"units {li.units!r} is not a number", "units") from None
-    if units <= 0 or units > 9999 or units != units.quantize(Decimal("0.001")):
-        raise fail("units must be more than 0 with at most 3 decimals", "units")
+        units = parse_units(li.units.strip() or "1")
+    except ValidationError as exc:
+        raise fail(str(exc), "units") from None
     try:
         cents = parse_money(li.charge).cents
     except DomainError as exc:

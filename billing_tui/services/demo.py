@@ -140,7 +140,7 @@ def build_demo(
     result.users = tuple(u[0] for u in DEMO_USERS)
     gen = _Generator(rng, today, claims, admin_id=admin.user_id)
     with db.engine.begin() as conn:
-        gen.pg_or_sqlite_fast(conn)
+        gen.tune_for_bulk_load(conn)
         bulk = _Bulk(conn)
         gen.reference_data(bulk)
         say(f"{len(gen.payers)} payers, {gen.n_patients} patients")
@@ -164,7 +164,7 @@ def build_demo(
     # writes the previous one: the two halves overlap on two cores.
     for tables in _chunks_from_worker(gen, claims):
         with db.engine.begin() as conn:
-            gen.pg_or_sqlite_fast(conn)
+            gen.tune_for_bulk_load(conn)
             bulk = _Bulk(conn)
             for table, cols, rows in tables:
                 bulk.insert(table, cols, rows)
@@ -172,7 +172,7 @@ def build_demo(
         say(f"claims {done:,}/{claims:,}")
     say("indexing")
     with db.engine.begin() as conn:
-        gen.pg_or_sqlite_fast(conn)
+        gen.tune_for_bulk_load(conn)
         for idx in bulk_indexes:
             idx.create(conn)
     with db.engine.begin() as conn:
@@ -281,14 +281,14 @@ class _Generator:
             o: (today - dt.timedelta(days=o)).isoformat() for o in range(-60, HISTORY_DAYS + 200)
         }
 
-    def pg_or_sqlite_fast(self, conn) -> bool:
+    def tune_for_bulk_load(self, conn) -> None:
+        """Per-transaction settings for the bulk build only (the build connections are
+        disposed at the end of build_demo, so the app never inherits them)."""
         if conn.dialect.name == "sqlite":
-            # Random-order index inserts (batch, patient, status) thrash a 64 MB cache at
-            # a million claims: give the build connection 1 GB, reset in build_demo.
+            # Index builds at a million claims want more than a 64 MB page cache.
             conn.exec_driver_sql("PRAGMA cache_size=-1048576")
-            return True
-        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
-        return True
+        else:
+            conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
 
     # --- reference data ----------------------------------------------------------
 

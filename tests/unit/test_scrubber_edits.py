@@ -241,3 +241,18 @@ def test_npi_rule_is_luhn_over_80840():
     assert S.npi_problem("1234567893", "x") is None
     assert "check digit" in S.npi_problem("1234567894", "x")
     assert "start with 1 or 2" in S.npi_problem("3234567893", "x")
+
+
+def test_parse_units_is_the_one_rule_for_import_and_entry():
+    from decimal import Decimal
+
+    import pytest
+
+    from billing_tui.domain.errors import ValidationError
+    from billing_tui.domain.scrubber import parse_units
+
+    assert parse_units(" 1.5 ") == Decimal("1.5")
+    assert parse_units("9999") == Decimal(9999)
+    for bad in ("0", "-1", "1.2345", "10000", "abc", "NaN", "Infinity"):
+        with pytest.raises(ValidationError):
+            parse_units(bad)
