@@ -56,3 +56,7 @@ class AuthError(DomainError):
 
 class IllegalTransition(DomainError):
     """A claim status change the status machine does not allow."""
+
+
+class DuplicateError(ValidationError):
+    """The thing was already done (a trace number used, a file imported); nothing was written."""
