@@ -242,6 +242,80 @@ class BillingApp(App[None]):
         if self.actor is not None and not self.locked:
             self.push_screen(SubmitScreen())
 
+    # --- payments (issue 4): batches and EOB posting, payment worklists, approvals --------
+
+    def posting_commands(self) -> list[Command]:
+        return [
+            ("Payments", "Payment batches: open one, post EOBs to it, close it to the cent (f8)",
+             self.action_batches),
+            ("Credit balances and underpaid", "Refund credit balances; claims paid below contract",
+             self.action_payment_worklists),
+            ("Approvals", "Write-offs, adjustments and refunds waiting for approval (f12)",
+             self.action_approvals),
+        ]  # fmt: skip
+
+    def action_batches(self) -> None:
+        from billing_tui.screens.batches import BatchesScreen
+
+        if self.actor is not None and not self.locked:
+            self.push_screen(BatchesScreen())
+
+    def action_payment_worklists(self) -> None:
+        from billing_tui.screens.payment_worklists import PaymentWorklistsScreen
+
+        if self.actor is not None and not self.locked:
+            self.push_screen(PaymentWorklistsScreen())
+
+    def action_approvals(self) -> None:
+        from billing_tui.screens.approvals import ApprovalsScreen
+
+        if self.actor is not None and not self.locked:
+            self.push_screen(ApprovalsScreen())
+
+    # --- denial trends (issue 7) and the 835 ERA screen (issue 6) ------------------------
+
+    def reports_commands(self) -> list[Command]:
+        return [
+            ("ERA / 835", "Import 835 files; remittances, their claims and lines; exceptions (f9)",
+             self.action_era),
+            ("Denial trends", "Denial rate by month, CARC, category and payer (ctrl+t)",
+             self.action_denial_trends),
+        ]  # fmt: skip
+
+    def action_era(self) -> None:
+        from billing_tui.screens.era import EraScreen
+
+        if self.actor is not None and not self.locked:
+            self.push_screen(EraScreen())
+
+    def action_denial_trends(self) -> None:
+        from billing_tui.screens.denial_trends import DenialTrendsScreen
+
+        if self.actor is not None and not self.locked:
+            self.push_screen(DenialTrendsScreen())
+
+    # --- denials and appeals (issue 7) ------------------------------------------------
+
+    def denials_commands(self) -> list[Command]:
+        return [
+            ("Denials", "Open denials by category and CARC: root cause, then act (f10)",
+             self.action_denials),
+            ("Appeals", "Appeals waiting for a decision, soonest deadline first (f11)",
+             self.action_appeals),
+        ]  # fmt: skip
+
+    def action_denials(self) -> None:
+        from billing_tui.screens.denials import DenialsScreen
+
+        if self.actor is not None and not self.locked:
+            self.push_screen(DenialsScreen())
+
+    def action_appeals(self) -> None:
+        from billing_tui.screens.appeals import AppealsScreen
+
+        if self.actor is not None and not self.locked:
+            self.push_screen(AppealsScreen())
+
     def action_lookup(self) -> None:
         """`/` or the palette: the look-up of patients, payers and claims."""
         from billing_tui.screens.lookup import LookupScreen
@@ -315,6 +389,9 @@ class BillingApp(App[None]):
             )
         if logged_in and not isinstance(screen, ModalScreen):
             commands.extend(self.claims_out_commands())  # issue 5
+            commands.extend(self.posting_commands())  # issue 4
+            commands.extend(self.reports_commands())  # issues 6 and 7
+            commands.extend(self.denials_commands())  # issue 7
         commands.append(("Help", "List the keys of this screen (F1)", self.action_help))
         commands.append(("Quit", "Quit billing_tui (ctrl+q)", self.action_quit))
         return commands

@@ -450,8 +450,99 @@ def import_999_cmd(ctx, file, db_url, user, as_json) -> None:
     _guard(run)
 
 
+@main.command("import-835")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@_db_option
+@click.option("--dry-run", is_flag=True, help="Report what would post; write nothing.")
+@click.option("--validate", is_flag=True, help="Also check each file with pyx12 (warnings).")
+@click.option("--user", default="admin", show_default=True, help="User the import is audited as.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def import_835_cmd(ctx, files, db_url, dry_run, validate, user, as_json) -> None:
+    """Import 835 ERA files: post every claim that matches and balances, list the rest
+    as exceptions; a file (or check trace) seen before is skipped."""
+
+    def run():
+        from billing_tui.services.era_import import import_files, summary_lines
+
+        database = _open(_url(ctx, db_url))
+        report = import_files(
+            database, _cli_actor(database, user), list(files), validate=validate,
+            dry_run=dry_run,
+        )  # fmt: skip
+        if as_json:
+            _echo_json(report.as_json())
+            return
+        for line in summary_lines(report):
+            click.echo(line)
+
+    _guard(run)
+
+
 def _today_option(value: dt.datetime | None) -> dt.date:
     return value.date() if value else dt.date.today()
+
+
+@main.group()
+def report() -> None:
+    """Reports for supervisors."""
+
+
+@report.command("denials")
+@_db_option
+@click.option(
+    "--from",
+    "date_from",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="First day (default: the 1st of the month 11 months before --to).",
+)
+@click.option(
+    "--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: today)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "xlsx", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False),
+    help="Write to this file (xlsx needs it; text formats default to stdout).",
+)
+@click.pass_context
+def report_denials(ctx, db_url, date_from, date_to, fmt, out) -> None:
+    """Denial rate by claims and dollars, by month, CARC, category and payer."""
+
+    def run():
+        from pathlib import Path
+
+        from billing_tui.services import denial_report as dr
+
+        if fmt == "xlsx" and not out:
+            _fail("--format xlsx writes a workbook: name it with --out FILE")
+        end = date_to.date() if date_to else dt.date.today()
+        start = date_from.date() if date_from else dr.default_range(end)[0]
+        rep = dr.denial_trends(_open(_url(ctx, db_url)), start, end)
+        if fmt == "xlsx":
+            dr.write_xlsx(rep, Path(out))
+            click.echo(f"wrote {out}")
+            return
+        if fmt == "json":
+            text = json.dumps(dr.report_json(rep), indent=2) + "\n"
+        elif fmt == "csv":
+            text = dr.report_csv(rep)
+        else:
+            text = dr.report_table(rep)
+        if out:
+            Path(out).write_text(text, encoding="utf-8")
+            click.echo(f"wrote {out}")
+        else:
+            click.echo(text, nl=False)
+
+    _guard(run)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from sqlalchemy import (
     event,
     false,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -383,6 +384,13 @@ class LedgerEntry(Base):
             sqlite_where=text("reverses_id IS NOT NULL"),
             postgresql_where=text("reverses_id IS NOT NULL"),
         ),
+        # issue 4: reverse_posting finds a posting's entries by its id
+        Index(
+            "ix_ledger_posting",
+            "posting_id",
+            sqlite_where=text("posting_id IS NOT NULL"),
+            postgresql_where=text("posting_id IS NOT NULL"),
+        ),
     )
 
 
@@ -457,13 +465,35 @@ class Denial(Base):
     denied_on: Mapped[dt.date] = mapped_column(Date)
     due_date: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # Issue 7: denial work (services/denials.py). reason_known False = a CARC not in
+    # domain/reason_codes.py, stored as received and flagged. action = what the rep did.
+    reason_known: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    root_cause_note: Mapped[str | None] = mapped_column(String(400))
+    action: Mapped[str | None] = mapped_column(String(20))
+    worked_by: Mapped[int | None] = _fk("users.id", nullable=True)
+    worked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    replacement_claim_id: Mapped[int | None] = _fk("claims.id", nullable=True)
+    request_id: Mapped[int | None] = _fk("adjustment_requests.id", nullable=True)
     __table_args__ = (
+        # The denial work list groups open denials by category and CARC from this index
+        # alone (counts, dollars, age) without reading the rows. status is a column too:
+        # SQLite counts a partial index as covering only when it holds every column used.
         Index(
             "ix_denials_open",
             "category",
             "carc",
+            "denied_on",
+            "amount_cents",
+            "status",
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
+        ),
+        # Write-off requests waiting for a supervisor (settled by services/denials.py).
+        Index(
+            "ix_denials_write_off_pending",
+            "request_id",
+            sqlite_where=text("status = 'approval_pending'"),
+            postgresql_where=text("status = 'approval_pending'"),
         ),
     )
 
@@ -481,6 +511,37 @@ class Appeal(Base):
     filed_on: Mapped[dt.date | None] = mapped_column(Date)
     created_by: Mapped[int] = _fk("users.id")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # Issue 7: the rep's argument, where the letter was exported, the decision.
+    argument: Mapped[str | None] = mapped_column(Text)
+    template: Mapped[str | None] = mapped_column(String(60))
+    letter_txt_path: Mapped[str | None] = mapped_column(String(500))
+    letter_pdf_path: Mapped[str | None] = mapped_column(String(500))
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    outcome_note: Mapped[str | None] = mapped_column(String(400))
+    __table_args__ = (Index("ix_appeals_open_deadline", "status", "deadline"),)
+
+
+def _denial_reason_flag(_mapper, _connection, denial: Denial) -> None:
+    """A denial whose CARC is not in domain/reason_codes.py is stored as received and
+    flagged (issue 7), whichever service writes it."""
+    from billing_tui.domain.reason_codes import is_known
+
+    denial.reason_known = is_known(denial.carc)
+
+
+event.listen(Denial, "before_insert", _denial_reason_flag)
+
+
+class PayerAppealWindow(Base):
+    """A payer's own appeal window for one level (1 first, 2 second, 3 external); when
+    absent, domain/appeals.py's rules apply (Medicare 120/180/60 days)."""
+
+    __tablename__ = "payer_appeal_windows"
+    payer_id: Mapped[int] = mapped_column(
+        PK, ForeignKey("payers.id"), primary_key=True, autoincrement=False
+    )
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    days: Mapped[int] = mapped_column(Integer)
 
 
 class Activity(Base):
@@ -578,6 +639,11 @@ class AdjustmentRequest(Base):
     decided_by: Mapped[int | None] = _fk("users.id", nullable=True)
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     decision_reason: Mapped[str | None] = mapped_column(String(200))
+    # issue 4: whose balance a write-off/adjustment lowers (None = whoever owes it), where a
+    # refund goes (payer / patient), and the ledger posting made when it was approved.
+    responsibility: Mapped[int | None] = mapped_column(SmallInteger)
+    refund_to: Mapped[str | None] = mapped_column(String(8))
+    posting_id: Mapped[str | None] = mapped_column(String(32))
 
 
 # --- audit and counters ---------------------------------------------------------
@@ -619,6 +685,41 @@ class ControlNumber(Base):
     __tablename__ = "control_numbers"
     name: Mapped[str] = mapped_column(String(30), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# --- EOB posting: underpayment flags, denials opened by a posting (issue 4) --------------
+
+
+class Underpayment(Base):
+    """A posted line the payer allowed for less than its fee schedule (the Underpaid list)."""
+
+    __tablename__ = "underpayments"
+    id: Mapped[int] = _pk()
+    claim_id: Mapped[int] = _fk("claims.id", index=True)
+    claim_line_id: Mapped[int] = _fk("claim_lines.id")
+    posting_id: Mapped[str] = mapped_column(String(32), index=True)
+    payer_id: Mapped[int | None] = _fk("payers.id", nullable=True)
+    allowed_cents: Mapped[int] = mapped_column(Cents)
+    contracted_cents: Mapped[int] = mapped_column(Cents)  # fee schedule x units
+    variance_cents: Mapped[int] = mapped_column(Cents)  # contracted - allowed (> 0)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open / reversed
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    __table_args__ = (
+        Index(
+            "ix_underpayments_open",
+            "created_at",
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+
+class PostingDenial(Base):
+    """Which denials a posting opened, so reversing the posting withdraws them."""
+
+    __tablename__ = "posting_denials"
+    posting_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    denial_id: Mapped[int] = mapped_column(PK, ForeignKey("denials.id"), primary_key=True)
 
 
 # --- claims out: scrubber, 837P submissions, 999 acknowledgments (issue 5) ---------------
@@ -666,7 +767,9 @@ class SubmissionBatch(Base):
     line_count: Mapped[int] = mapped_column(Integer)
     charge_cents: Mapped[int] = mapped_column(Cents)
     sha256: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(10), default="sent")  # sent/accepted/partial/rejected
+    status: Mapped[str] = mapped_column(
+        String(10), default="sent"
+    )  # sent/accepted/partial/rejected
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     created_by: Mapped[int] = _fk("users.id")
 
@@ -718,6 +821,117 @@ class Acknowledgment(Base):
     sets_rejected: Mapped[int] = mapped_column(Integer)
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime)
     imported_by: Mapped[int] = _fk("users.id")
+
+
+# --- 835 ERA import: remittances as received, exceptions (issue 6) -----------------------
+
+
+class Remittance(Base):
+    """One 835 transaction set (ST..SE) of an imported file: the payer's check or EFT.
+
+    A set the reader could not read is kept with status "rejected" and its error; the
+    others become payment batches (source "835") whose amount is BPR02."""
+
+    __tablename__ = "remittances"
+    id: Mapped[int] = _pk()
+    remittance_file_id: Mapped[int] = _fk("remittance_files.id", index=True)
+    st_control_number: Mapped[str] = mapped_column(String(9))
+    status: Mapped[str] = mapped_column(String(10))  # posted / exceptions / rejected
+    error: Mapped[str | None] = mapped_column(String(400))
+    payer_id: Mapped[int | None] = _fk("payers.id", nullable=True)
+    payer_name: Mapped[str | None] = mapped_column(String(120))
+    payer_identifier: Mapped[str | None] = mapped_column(String(50))  # N1*PR id/REF*2U/TRN03
+    trace_number: Mapped[str | None] = mapped_column(String(50))  # TRN02
+    handling_code: Mapped[str | None] = mapped_column(String(2))  # BPR01
+    payment_method: Mapped[str | None] = mapped_column(String(3))  # BPR04: CHK / ACH / NON...
+    payment_date: Mapped[dt.date | None] = mapped_column(Date)  # BPR16
+    check_amount_cents: Mapped[int] = mapped_column(Cents, default=0)  # BPR02 (signed)
+    paid_cents: Mapped[int] = mapped_column(Cents, default=0)  # sum of CLP04
+    plb_cents: Mapped[int] = mapped_column(Cents, default=0)  # sum of PLB amounts
+    claim_count: Mapped[int] = mapped_column(Integer, default=0)
+    claims_posted: Mapped[int] = mapped_column(Integer, default=0)
+    claims_exceptions: Mapped[int] = mapped_column(Integer, default=0)
+    batch_id: Mapped[int | None] = _fk("payment_batches.id", nullable=True)
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_remittances_trace", "payer_identifier", "trace_number"),)
+
+
+class RemitClaim(Base):
+    """A CLP loop as received, and what became of it (posted, or an exception)."""
+
+    __tablename__ = "remit_claims"
+    id: Mapped[int] = _pk()
+    remittance_id: Mapped[int] = _fk("remittances.id", index=True)
+    position: Mapped[int] = mapped_column(Integer)  # order in the set
+    claim_number: Mapped[str] = mapped_column(String(38))  # CLP01
+    status_code: Mapped[str] = mapped_column(String(2))  # CLP02
+    billed_cents: Mapped[int] = mapped_column(Cents)
+    paid_cents: Mapped[int] = mapped_column(Cents)
+    patient_resp_cents: Mapped[int] = mapped_column(Cents, default=0)
+    payer_claim_number: Mapped[str | None] = mapped_column(String(50))  # CLP07
+    patient_name: Mapped[str | None] = mapped_column(String(120))
+    cas_text: Mapped[str] = mapped_column(String(400), default="")  # claim-level CAS
+    claim_id: Mapped[int | None] = _fk("claims.id", nullable=True, index=True)
+    posted: Mapped[bool] = mapped_column(Boolean, default=False)
+    posting_id: Mapped[str | None] = mapped_column(String(32))  # its ledger entries
+    reversed_by_id: Mapped[int | None] = _fk("remit_claims.id", nullable=True)
+    exception_reason: Mapped[str | None] = mapped_column(String(400))
+
+
+class RemitLine(Base):
+    """An SVC loop as received, and the claim line it matched (by REF 6R, code+DOS, SVC06)."""
+
+    __tablename__ = "remit_lines"
+    id: Mapped[int] = _pk()
+    remit_claim_id: Mapped[int] = _fk("remit_claims.id", index=True)
+    position: Mapped[int] = mapped_column(SmallInteger)
+    procedure_code: Mapped[str] = mapped_column(String(48))
+    modifiers: Mapped[str] = mapped_column(String(12), default="")  # colon-separated
+    service_date: Mapped[dt.date | None] = mapped_column(Date)
+    billed_cents: Mapped[int] = mapped_column(Cents)
+    allowed_cents: Mapped[int | None] = mapped_column(Cents)
+    paid_cents: Mapped[int] = mapped_column(Cents)
+    cas_text: Mapped[str] = mapped_column(String(400), default="")  # "CO-45 80.00; PR-2 24.00"
+    remarks: Mapped[str] = mapped_column(String(200), default="")
+    control_number: Mapped[str | None] = mapped_column(String(50))  # REF*6R
+    claim_line_id: Mapped[int | None] = _fk("claim_lines.id", nullable=True)
+    matched_line_no: Mapped[int | None] = mapped_column(SmallInteger)
+    match_method: Mapped[str | None] = mapped_column(String(8))  # 6R / code+dos / svc06
+
+
+class EraException(Base):
+    """What an 835 said that could not be posted automatically: a rep works it by hand."""
+
+    __tablename__ = "era_exceptions"
+    id: Mapped[int] = _pk()
+    remittance_id: Mapped[int] = _fk("remittances.id", index=True)
+    remit_claim_id: Mapped[int | None] = _fk("remit_claims.id", nullable=True)
+    claim_id: Mapped[int | None] = _fk("claims.id", nullable=True)
+    claim_number: Mapped[str | None] = mapped_column(String(50))
+    reason: Mapped[str] = mapped_column(String(400))
+    paid_cents: Mapped[int] = mapped_column(Cents, default=0)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open / resolved
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    resolved_by: Mapped[int | None] = _fk("users.id", nullable=True)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    resolution_note: Mapped[str | None] = mapped_column(String(400))
+    __table_args__ = (
+        Index(
+            "ix_era_exceptions_open",
+            "created_at",
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+
+class EraWarning(Base):
+    """A finding of the implementation-guide check (pyx12) on an imported 835 file."""
+
+    __tablename__ = "era_warnings"
+    id: Mapped[int] = _pk()
+    remittance_file_id: Mapped[int] = _fk("remittance_files.id", index=True)
+    message: Mapped[str] = mapped_column(String(400))
 
 
 # --- work-queue fields kept in step (domain/priority.py) -------------------------------

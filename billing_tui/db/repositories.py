@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from billing_tui.db import models as m
@@ -209,6 +209,63 @@ class LedgerRepository(_Repo):
                 if line is not None:
                     line.pat_balance_cents += delta
         return le
+
+    def append_many(
+        self,
+        claim: m.Claim,
+        items: Sequence[tuple[m.ClaimLine | None, Entry]],
+        *,
+        user_id: int,
+        now: dt.datetime,
+        batch_id: int | None = None,
+        posting_id: str | None = None,
+        memo: str | None = None,
+    ) -> int:
+        """``append`` for a whole posting in one multi-row INSERT (same chain and balance
+        rules, no ORM objects: posting a 10-line EOB is 30 entries). Returns how many."""
+        rows = []
+        for line, entry in items:
+            seq = claim.ledger_seq + 1
+            row = {
+                "claim_id": claim.id,
+                "claim_line_id": line.id if line is not None else None,
+                "seq": seq,
+                "kind": str(entry.kind),
+                "responsibility": entry.responsibility,
+                "to_responsibility": entry.to_responsibility,
+                "amount_cents": entry.amount_cents,
+                "group_code": entry.group_code,
+                "carc": entry.carc,
+                "rarc": entry.rarc,
+                "batch_id": batch_id,
+                "reverses_id": entry.reverses_id,
+                "posted_at": now,
+                "posted_by": user_id,
+            }
+            digest = ledger_hash(claim.ledger_head, row)
+            rows.append(
+                {
+                    **row,
+                    "posting_id": posting_id,
+                    "memo": memo,
+                    "prev_hash": claim.ledger_head,
+                    "hash": digest,
+                }
+            )
+            claim.ledger_seq = seq
+            claim.ledger_head = digest
+            for resp, delta in effects(entry):
+                if is_insurance(resp):
+                    claim.ins_balance_cents += delta
+                    if line is not None:
+                        line.ins_balance_cents += delta
+                else:
+                    claim.pat_balance_cents += delta
+                    if line is not None:
+                        line.pat_balance_cents += delta
+        if rows:
+            self.s.execute(insert(m.LedgerEntry.__table__), rows)
+        return len(rows)
 
     def for_claim(self, claim_id: int) -> Sequence[m.LedgerEntry]:
         return self.s.scalars(

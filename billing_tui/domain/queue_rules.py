@@ -25,20 +25,13 @@ from enum import StrEnum
 
 from billing_tui.domain.claim_status import ClaimStatus
 from billing_tui.domain.errors import ValidationError
+from billing_tui.domain.reason_codes import CATEGORIES as REASON_CATEGORIES
+from billing_tui.domain.reason_codes import LEGACY_CATEGORIES
 
 PAYER_TYPES: tuple[str, ...] = ("commercial", "medicare", "medicaid", "self_pay", "other")
-DENIAL_CATEGORIES: tuple[str, ...] = (
-    "authorization",
-    "missing_info",
-    "medical_necessity",
-    "timely_filing",
-    "duplicate",
-    "bundling",
-    "eligibility",
-    "coding",
-    "non_covered",
-    "other",
-)
+# The reason-code table owns the categories; stored rules naming a retired one
+# ("missing_info") read as its successor (see from_dict).
+DENIAL_CATEGORIES: tuple[str, ...] = REASON_CATEGORIES
 MAX_AGE_DAYS = 36_500
 MAX_DEADLINE_DAYS = 3_650
 
@@ -243,6 +236,8 @@ class QueueRule:
                     if not isinstance(v, list | tuple):
                         raise ValidationError(f"queue rule: {k} must be a list", field="rule")
                     v = tuple(v)
+                    if k == "denial_categories":
+                        v = tuple(LEGACY_CATEGORIES.get(c, c) for c in v)
                 elif k == "balance_kind":
                     v = BalanceKind(v)
                 elif k == "age_basis":

@@ -45,10 +45,19 @@ class HomeScreen(Screen[None]):
     AUTO_FOCUS = "#follow-ups"
     IS_ROOT: ClassVar[bool] = True  # escape does not leave it
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "refresh", "Refresh", id="home.refresh"),
-        Binding("f5", "app.claim_entry", "New claim", id="home.claim_entry"),
+        # The footer shows the function keys in order; r and ctrl+t are listed by F1.
+        Binding("r", "refresh", "Refresh", show=False, id="home.refresh"),
+        Binding("f5", "app.claim_entry", "Claim", id="home.claim_entry"),
         Binding("f6", "app.scrubber", "Scrubber", id="home.scrubber"),
-        Binding("f7", "app.submit", "Submit 837P", id="home.submit"),
+        Binding("f7", "app.submit", "Submit", id="home.submit"),
+        Binding("f8", "app.batches", "Payments", id="home.batches"),
+        Binding("f9", "app.era", "ERA", id="home.era"),
+        Binding("f10", "app.denials", "Denials", id="home.denials"),
+        Binding("f11", "app.appeals", "Appeals", id="home.appeals"),
+        Binding("f12", "app.approvals", "Approvals", id="home.approvals"),
+        Binding(
+            "ctrl+t", "app.denial_trends", "Denial trends", show=False, id="home.denial_trends"
+        ),
     ]
 
     class SummaryLoaded(Message):

@@ -6,6 +6,8 @@ common in a family practice; ICD-10-CM codes are billable (leaf) codes.
 
 from __future__ import annotations
 
+from billing_tui.domain.reason_codes import category_of
+
 # name, EDI payer id, type, SBR09 claim filing indicator, timely filing days,
 # appeal window days, requires prior authorization, phone
 PAYERS: list[tuple[str, str, str, str, int, int, bool, str]] = [
@@ -657,19 +659,8 @@ DENIAL_CARCS: list[tuple[str, int, str]] = [
     ("96", 3, "CO"),
 ]
 
-DENIAL_CATEGORY = {
-    "197": "authorization",
-    "16": "missing_info",
-    "50": "medical_necessity",
-    "29": "timely_filing",
-    "18": "duplicate",
-    "97": "bundling",
-    "109": "eligibility",
-    "27": "eligibility",
-    "11": "coding",
-    "4": "coding",
-    "96": "non_covered",
-}
+# Each demo denial's category comes from the reason-code table.
+DENIAL_CATEGORY = {carc: category_of(carc) for carc, _w, _g in DENIAL_CARCS}
 
 CALL_OUTCOMES = [
     ("in_process", "Claim is in process, rep advised to allow 14 more days."),

@@ -35,10 +35,13 @@ step = st.one_of(
 )
 
 
-@settings(max_examples=15, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(charges=st.lists(st.integers(1, 500_000), min_size=2, max_size=2),
-       steps=st.lists(step, min_size=1, max_size=8))
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    charges=st.lists(st.integers(1, 500_000), min_size=2, max_size=2),
+    steps=st.lists(step, min_size=1, max_size=8),
+)
 def test_random_postings_and_reversals_keep_every_invariant(db, users, tmp_path, charges, steps):
     number = f"P{next(_numbers):06d}"
     rows = [charge_row(number, charge=f"{c / 100:.2f}") for c in charges]
@@ -71,13 +74,19 @@ def test_random_postings_and_reversals_keep_every_invariant(db, users, tmp_path,
     with UnitOfWork(db, write=False) as uow:
         claim = uow.claims.get(claim_id)
         entries = [
-            L.Entry(kind=L.EntryKind(e.kind), responsibility=e.responsibility,
-                    amount_cents=e.amount_cents, to_responsibility=e.to_responsibility)
+            L.Entry(
+                kind=L.EntryKind(e.kind),
+                responsibility=e.responsibility,
+                amount_cents=e.amount_cents,
+                to_responsibility=e.to_responsibility,
+            )
             for e in uow.ledger.for_claim(claim_id)
         ]
         expected = L.balance(entries)
         assert (claim.ins_balance_cents, claim.pat_balance_cents) == (
-            expected.insurance_cents, expected.patient_cents)
+            expected.insurance_cents,
+            expected.patient_cents,
+        )
         assert L.check_line_identity(entries)
     report = run_check(db)
     assert report.ok, report.problems

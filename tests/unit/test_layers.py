@@ -23,14 +23,23 @@ def test_domain_imports_neither_sqlalchemy_nor_textual():
 
 
 def test_core_layers_never_import_textual():
-    mods = [f"billing_tui.{layer}.{p.stem}" for layer in ("services", "db")
-            for p in (PKG / layer).glob("*.py") if p.stem != "__init__"]
+    mods = [
+        f"billing_tui.{layer}.{p.stem}"
+        for layer in ("services", "db")
+        for p in (PKG / layer).glob("*.py")
+        if p.stem != "__init__"
+    ]
     assert "textual" not in _imported_after(", ".join(mods))
 
 
 def test_screens_and_widgets_have_no_sql():
-    pattern = re.compile(r"^\s*(from|import)\s+(sqlalchemy|billing_tui\.db\.(models|uow|repositories))",
-                         re.M)
-    offenders = [str(p) for layer in ("screens", "widgets") for p in (PKG / layer).rglob("*.py")
-                 if pattern.search(p.read_text())]
+    pattern = re.compile(
+        r"^\s*(from|import)\s+(sqlalchemy|billing_tui\.db\.(models|uow|repositories))", re.M
+    )
+    offenders = [
+        str(p)
+        for layer in ("screens", "widgets")
+        for p in (PKG / layer).rglob("*.py")
+        if pattern.search(p.read_text())
+    ]
     assert offenders == []

@@ -1,0 +1,227 @@
+"""Denial and appeal screens driven by real keys on the demo practice (SQLite copy)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, OptionList, TextArea
+
+from billing_tui.app import BillingApp
+from billing_tui.db.engine import Database
+from billing_tui.db.uow import UnitOfWork
+from billing_tui.screens.appeals import AppealsScreen
+from billing_tui.screens.denial_detail import DenialDetailScreen
+from billing_tui.screens.denials import DenialsScreen
+from billing_tui.widgets.status import StatusLine
+
+from .conftest import TODAY, log_in, settle
+
+SIZE = (120, 36)
+
+
+@pytest.fixture(autouse=True)
+def letters_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    folder = tmp_path / "letters"
+    monkeypatch.setattr("billing_tui.services.appeals.default_letters_dir", lambda: folder)
+    return folder
+
+
+async def _open_first_denial(pilot: Pilot) -> DenialDetailScreen:
+    await pilot.press("f10")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, DenialsScreen)
+    assert screen.wl is not None and screen.wl.total_count > 0
+    await pilot.press("enter")  # groups -> the group's denials
+    await pilot.press("enter")  # open the highlighted denial
+    await settle(pilot)
+    detail = pilot.app.screen
+    assert isinstance(detail, DenialDetailScreen) and detail.detail is not None
+    return detail
+
+
+async def _set_root_cause(pilot: Pilot, cause_index: int) -> None:
+    await pilot.press("c")
+    await settle(pilot)
+    pilot.app.screen.query_one(OptionList).highlighted = cause_index
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def _status(pilot: Pilot, sel: str) -> StatusLine:
+    return pilot.app.screen.query_one(sel, StatusLine)
+
+
+async def test_rep_opens_a_denial_sets_root_cause_and_appeals(app: BillingApp, letters_in_tmp):
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "rep", "rep")
+        detail = await _open_first_denial(pilot)
+        d = detail.detail
+        assert d.account.patient_id == d.row.patient_id  # the account context is there
+        assert d.row.status == "open"
+        await pilot.press("a")  # no root cause yet: the appeal is refused, form kept
+        await settle(pilot)
+        pilot.app.screen.query_one(TextArea).insert("Records show medical necessity.")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "root cause" in _status(pilot, "#dialog-status").message
+        await pilot.press("escape")
+        await settle(pilot)
+        await _set_root_cause(pilot, 3)  # authorization
+        assert detail.detail.row.root_cause == "authorization"
+        assert "Root cause" in _status(pilot, "#dd-status").message
+        await pilot.press("a")
+        await settle(pilot)
+        pilot.app.screen.query_one(TextArea).insert("Auth 7781 was on file for this visit.")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, DenialDetailScreen)
+        message = _status(pilot, "#dd-status").message
+        number = d.row.claim_number
+        assert f"on {number} filed, due" in message
+        assert detail.detail.row.status == "appealed"
+        assert detail.detail.appeals and detail.detail.appeals[0].deadline > d.row.denied_on
+        files = sorted(p.name for p in letters_in_tmp.iterdir())
+        assert [f.rsplit(".", 1)[1] for f in files] == ["pdf", "txt"]
+        assert all(number in f for f in files)
+        text = (letters_in_tmp / files[1]).read_text()
+        assert number in text and "Auth 7781 was on file" in text
+        # the appeals work list shows it, by deadline
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("f11")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, AppealsScreen)
+        assert number in [r.claim_number for r in screen.rows]
+        deadlines = [r.deadline for r in screen.rows]
+        assert deadlines == sorted(deadlines)
+
+
+async def test_write_off_request_waits_then_the_supervisor_approves(app: BillingApp, db_url):
+    from billing_tui.services.approvals import approve_request
+    from billing_tui.services.auth import login
+
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "rep", "rep")
+        detail = await _open_first_denial(pilot)
+        d = detail.detail
+        await _set_root_cause(pilot, 5)  # payer error
+        await pilot.press("w")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        dialog.query_one("#write-off-amount", Input).value = "200.00"
+        dialog.query_one("#write-off-reason", Input).value = "payer error, not worth appealing"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "waits for approval" in _status(pilot, "#dd-status").message
+        assert detail.detail.row.status == "approval_pending"
+        assert detail.detail.request_status == "pending"
+    db = Database.open(db_url)
+    try:
+        with UnitOfWork(db, write=False) as uow:
+            claim = uow.claims.get(d.row.claim_id)
+            before = claim.ins_balance_cents
+            from sqlalchemy import select
+
+            from billing_tui.db import models as m
+
+            req_id = uow.session.scalar(
+                select(m.Denial.request_id).where(m.Denial.id == d.row.denial_id)
+            )
+        supervisor = login(db, "supervisor", "supervisor")
+        outcome = approve_request(db, supervisor, req_id, "ok")
+        assert outcome.status in ("posted", "approved")
+        with UnitOfWork(db, write=False) as uow:
+            assert uow.claims.get(d.row.claim_id).ins_balance_cents == before - 20000
+            actions = [e.action for e in uow.audit_log.for_entity("claim", d.row.claim_number)]
+        assert "denial_write_off_requested" in actions and "request_approved" in actions
+        from billing_tui.services.denials import load_denial
+
+        assert load_denial(db, supervisor, d.row.denial_id, today=TODAY).row.status == "written_off"
+        from billing_tui.services.check import run_check
+
+        assert run_check(db).ok
+    finally:
+        db.dispose()
+
+
+async def test_age_and_payer_filters(app: BillingApp):
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "rep", "rep")
+        await pilot.press("f10")
+        await settle(pilot)
+        screen = pilot.app.screen
+        total = screen.wl.total_count
+        await pilot.press("a")
+        await settle(pilot)
+        assert screen.age == "0-30" and screen.wl.total_count <= total
+        for _ in range(4):
+            await pilot.press("a")
+        await settle(pilot)
+        assert screen.age == "all" and screen.wl.total_count == total
+        await pilot.press("p")
+        await settle(pilot)
+        options = pilot.app.screen.query_one(OptionList)
+        options.highlighted = 1
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.payer_id is not None
+        assert screen.wl.total_count <= total
+        assert screen.payer_name in str(screen.query_one("#den-filters").render())
+
+
+def test_denial_work_list_snapshot(snap_compare, db_url: str) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await log_in(pilot, "rep", "rep")
+        await pilot.press("f10")
+        await settle(pilot)
+
+    assert snap_compare(BillingApp(db_url, today=TODAY), terminal_size=SIZE, run_before=run_before)
+
+
+def test_appeals_work_list_snapshot(snap_compare, db_url: str) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await log_in(pilot, "rep", "rep")
+        await pilot.press("f11")
+        await settle(pilot)
+        pilot.app.screen.query_one(DataTable).move_cursor(row=0)
+
+    assert snap_compare(BillingApp(db_url, today=TODAY), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_record_an_appeal_decision_from_the_appeals_list(app: BillingApp):
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "rep", "rep")
+        await pilot.press("f11")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, AppealsScreen) and screen.rows
+        first = screen.rows[0]
+        await pilot.press("o")
+        await settle(pilot)
+        pilot.app.screen.query_one("#outcome-note", Input).value = "paid on review"
+        options = pilot.app.screen.query_one(OptionList)
+        options.focus()
+        options.highlighted = 0  # won
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        assert f"Appeal on {first.claim_number} won" in _status(pilot, "#appeals-status").message
+        assert first.appeal_id not in [r.appeal_id for r in screen.rows]
+        await pilot.press("d")  # decided ones too
+        await settle(pilot)
+        decided = next(r for r in screen.rows if r.appeal_id == first.appeal_id)
+        assert (decided.status, decided.outcome) == ("decided", "won")
+
+
+def test_denial_detail_snapshot(snap_compare, db_url: str) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await log_in(pilot, "rep", "rep")
+        await _open_first_denial(pilot)
+
+    assert snap_compare(BillingApp(db_url, today=TODAY), terminal_size=SIZE, run_before=run_before)
