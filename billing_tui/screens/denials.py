@@ -229,6 +229,9 @@ class DenialsScreen(Screen[None]):
         if wl.group in keys:
             table.move_cursor(row=keys.index(wl.group))
         self._show_rows(wl.group, list(wl.rows), wl.has_more, 0)
+        if self.focused is None:
+            table.focus()  # AUTO_FOCUS can miss the table while the screen is loading
+        self.refresh_bindings()
         status = self.query_one("#den-status", StatusLine)
         if message.note:
             status.show_info(message.note)
@@ -286,6 +289,7 @@ class DenialsScreen(Screen[None]):
     @on(RowsLoaded)
     def _rows_loaded(self, message: RowsLoaded) -> None:
         self._show_rows(message.group, message.rows, message.more, message.offset)
+        self.refresh_bindings()
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:

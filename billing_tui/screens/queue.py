@@ -245,6 +245,9 @@ class QueueScreen(Screen[None]):
             table.move_cursor(row=self.row_ids.index(keep))
         self._show_sort()
         self._show_count()
+        if self.focused is None:
+            table.focus()  # AUTO_FOCUS can miss the table while it is still loading
+        self.refresh_bindings()
         if self.loaded_at is None:
             import time
 
