@@ -272,6 +272,10 @@ class Claim(Base):
     # Per-claim ledger chain head: writers on different claims never wait on each other.
     ledger_seq: Mapped[int] = mapped_column(Integer, default=0)
     ledger_head: Mapped[str] = mapped_column(String(64), default="0" * 64)
+    # First payer adjudication (ledger.is_adjudication entry or denial, whichever is first):
+    # the denominator of the denial rate by month. Kept by every ledger writer; `check`
+    # proves it equal to the ledger.
+    adjudicated_on: Mapped[dt.date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     __mapper_args__ = {"version_id_col": version}
@@ -291,6 +295,15 @@ class Claim(Base):
             "pat_balance_cents",
             sqlite_where=text("pat_balance_cents <> 0"),
             postgresql_where=text("pat_balance_cents <> 0"),
+        ),
+        # The denial-rate report's denominator, read from the index alone.
+        Index(
+            "ix_claims_adjudicated",
+            "adjudicated_on",
+            "payer_id",
+            "total_charge_cents",
+            sqlite_where=text("adjudicated_on IS NOT NULL"),
+            postgresql_where=text("adjudicated_on IS NOT NULL"),
         ),
         Index(
             "ix_claims_follow_up",
@@ -488,6 +501,8 @@ class Denial(Base):
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),
+        # The denial-rate report aggregates a date range of denials from this index alone.
+        Index("ix_denials_trend", "denied_on", "claim_id", "carc", "category", "amount_cents"),
         # Write-off requests waiting for a supervisor (settled by services/denials.py).
         Index(
             "ix_denials_write_off_pending",

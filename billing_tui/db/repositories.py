@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from billing_tui.db import models as m
 from billing_tui.db.chains import audit_hash, ledger_hash
-from billing_tui.domain.ledger import Entry, effects, is_insurance
+from billing_tui.domain.ledger import Entry, effects, is_adjudication, is_insurance
 
 
 class _Repo:
@@ -161,6 +161,31 @@ class ClaimRepository(_Repo):
         return claim
 
 
+def note_adjudication(claim: m.Claim, on: dt.date) -> None:
+    """Keep ``claims.adjudicated_on`` the earliest payer adjudication (entry or denial)."""
+    if claim.adjudicated_on is None or on < claim.adjudicated_on:
+        claim.adjudicated_on = on
+
+
+def backfill_adjudicated_on(conn) -> None:
+    """Set every claim's ``adjudicated_on`` from its ledger and denials in one set-based
+    UPDATE (bulk loads write entries without the per-entry upkeep). Migration 0008 runs the
+    same statement."""
+    day = "date(posted_at)" if conn.dialect.name == "sqlite" else "CAST(posted_at AS DATE)"
+    conn.execute(
+        text(
+            "UPDATE claims SET adjudicated_on = f.first_on FROM ("
+            " SELECT claim_id, MIN(d) AS first_on FROM ("
+            f"  SELECT claim_id, {day} AS d FROM ledger_entries"
+            "   WHERE kind IN ('insurance_payment', 'adjustment')"
+            "      OR (kind = 'transfer' AND group_code IS NOT NULL)"
+            "  UNION ALL SELECT claim_id, denied_on AS d FROM denials"
+            " ) AS firsts GROUP BY claim_id"
+            ") AS f WHERE claims.id = f.claim_id"
+        )
+    )
+
+
 class LedgerRepository(_Repo):
     """Appends entries to a claim's chain and keeps the cached balances in step."""
 
@@ -197,6 +222,8 @@ class LedgerRepository(_Repo):
         le = m.LedgerEntry(**row, posting_id=posting_id, memo=memo, prev_hash=claim.ledger_head)
         le.hash = digest
         self.s.add(le)
+        if is_adjudication(row["kind"], entry.group_code):
+            note_adjudication(claim, now.date())
         claim.ledger_seq = seq
         claim.ledger_head = digest
         for resp, delta in effects(entry):
@@ -265,6 +292,8 @@ class LedgerRepository(_Repo):
                         line.pat_balance_cents += delta
         if rows:
             self.s.execute(insert(m.LedgerEntry.__table__), rows)
+            if any(is_adjudication(r["kind"], r["group_code"]) for r in rows):
+                note_adjudication(claim, now.date())
         return len(rows)
 
     def for_claim(self, claim_id: int) -> Sequence[m.LedgerEntry]:

@@ -39,6 +39,16 @@ class EntryKind(StrEnum):
     REVERSAL = "reversal"
 
 
+ADJUDICATION_KINDS = frozenset({"insurance_payment", "adjustment"})
+
+
+def is_adjudication(kind: str, group_code: str | None) -> bool:
+    """True for an entry a payer's decision wrote: a payment, a CAS adjustment, or a PR
+    amount moved on with its group code (a rep's manual transfer carries none). A claim's
+    first such entry (or first denial) dates its adjudication for the denial-rate report."""
+    return kind in ADJUDICATION_KINDS or (kind == "transfer" and group_code is not None)
+
+
 def is_insurance(resp: int) -> bool:
     """True for a payer rank (1-3), False for the patient."""
     return resp in PAYER_RANKS

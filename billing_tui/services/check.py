@@ -22,7 +22,7 @@ from billing_tui.db import models as m
 from billing_tui.db.chains import AUDIT_FIELDS, LEDGER_FIELDS, audit_hash, ledger_hash_values
 from billing_tui.db.engine import Database
 from billing_tui.domain.chain import GENESIS
-from billing_tui.domain.ledger import EntryKind, effect_pairs, is_insurance
+from billing_tui.domain.ledger import EntryKind, effect_pairs, is_adjudication, is_insurance
 
 MAX_PROBLEMS = 50
 CHUNK = 5_000
@@ -86,6 +86,7 @@ def _check_claims(conn, report: CheckReport, claim_limit: int | None) -> None:
                 m.Claim.pat_balance_cents,
                 m.Claim.ledger_seq,
                 m.Claim.ledger_head,
+                m.Claim.adjudicated_on,
             )
             .where(m.Claim.id.between(start, end))
             .order_by(m.Claim.id)
@@ -108,9 +109,20 @@ def _check_claims(conn, report: CheckReport, claim_limit: int | None) -> None:
             .order_by(le.claim_id, le.seq)
         ):
             ledger_by_claim.setdefault(row.claim_id, []).append(row)
+        first_denial = dict(
+            conn.execute(
+                select(m.Denial.claim_id, func.min(m.Denial.denied_on))
+                .where(m.Denial.claim_id.between(start, end))
+                .group_by(m.Denial.claim_id)
+            ).all()
+        )
         for claim in claims:
             _check_one_claim(
-                claim, lines_by_claim.get(claim[0], ()), ledger_by_claim.get(claim[0], ()), report
+                claim,
+                lines_by_claim.get(claim[0], ()),
+                ledger_by_claim.get(claim[0], ()),
+                report,
+                first_denial.get(claim[0]),
             )
             report.claims_checked += 1
             if claim_limit is not None and report.claims_checked >= claim_limit:
@@ -118,8 +130,11 @@ def _check_claims(conn, report: CheckReport, claim_limit: int | None) -> None:
         start = end + 1
 
 
-def _check_one_claim(claim, lines, entries, report: CheckReport) -> None:
+def _check_one_claim(  # noqa: C901 - one pass over the chain, each rule a few lines
+    claim, lines, entries, report: CheckReport, first_denied_on: dt.date | None = None
+) -> None:
     number = claim[1]
+    first_on = first_denied_on
     prev = GENESIS
     line_bal = {ln[0]: [0, 0] for ln in lines}
     bal = [0, 0]  # insurance, patient
@@ -181,6 +196,8 @@ def _check_one_claim(claim, lines, entries, report: CheckReport) -> None:
             )
             return
         prev = stored_hash
+        if is_adjudication(kind, group) and (first_on is None or posted_at.date() < first_on):
+            first_on = posted_at.date()
         if kind == REVERSAL and amounts.get(reverses_id) != -amount:
             report.problem(
                 f"claim {number}: reversal {entry_id} does not negate entry {reverses_id}"
@@ -209,6 +226,11 @@ def _check_one_claim(claim, lines, entries, report: CheckReport) -> None:
         report.problem(
             f"claim {number}: cached balance insurance {claim[2]} / patient {claim[3]} cents "
             f"but the ledger says {bal[0]} / {bal[1]}"
+        )
+    if claim[6] != first_on:
+        report.problem(
+            f"claim {number}: first adjudication stored as {claim[6]} but the ledger and "
+            f"denials say {first_on} (the denial-rate report counts it by that date)"
         )
     for ln in lines:
         if line_bal[ln[0]] != [ln[3], ln[4]]:

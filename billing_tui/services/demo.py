@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, select, text, update
 from billing_tui.db import models as m
 from billing_tui.db.chains import ledger_hash_values
 from billing_tui.db.engine import Database
+from billing_tui.db.repositories import backfill_adjudicated_on
 from billing_tui.db.uow import UnitOfWork
 from billing_tui.domain.chain import GENESIS
 from billing_tui.domain.errors import ValidationError
@@ -173,6 +174,7 @@ def build_demo(
     say("indexing")
     with db.engine.begin() as conn:
         gen.tune_for_bulk_load(conn)
+        backfill_adjudicated_on(conn)
         for idx in bulk_indexes:
             idx.create(conn)
     with db.engine.begin() as conn:

@@ -7,11 +7,12 @@ Definitions (the report is exact against the tables, and tests recompute it from
   a denial. **Denied dollars** = the sum of those rows' ``amount_cents``. **Denied claims**
   = the distinct claims among them (a claim denied for two CARCs counts once in the totals
   and once in each CARC's row).
-- A claim's **first payer adjudication** is the earliest date among its ledger entries of
-  kind ``insurance_payment``, ``adjustment``, or ``transfer`` carrying a CAS group code (a
-  PR amount moved to the patient or the next payer: manual transfers have no group code),
-  by the date of ``posted_at``, and its ``denials.denied_on`` dates. Reversals and
-  write-offs are rep actions, not adjudications, and do not count.
+- A claim's **first payer adjudication** (``claims.adjudicated_on``, kept by the ledger
+  writers and proven by ``check``) is the earliest date among its ledger entries of kind
+  ``insurance_payment``, ``adjustment``, or ``transfer`` carrying a CAS group code (a PR
+  amount moved to the patient or the next payer: manual transfers have no group code), by
+  the date of ``posted_at``, and its ``denials.denied_on`` dates. Reversals and write-offs
+  are rep actions, not adjudications, and do not count.
 - **Adjudicated claims** of a period = the claims whose first payer adjudication falls in
   it; **adjudicated dollars** = the sum of their ``claims.total_charge_cents``. A claim
   counts in one month only, ever, so the months add up to the range.
@@ -30,7 +31,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Date, and_, func, or_, select, union_all
+from sqlalchemy import func, literal, select
 
 from billing_tui.db import models as m
 from billing_tui.db.engine import Database
@@ -98,47 +99,15 @@ def _months(date_from: dt.date, date_to: dt.date) -> list[str]:
     return out
 
 
-def _month_of(db: Database, expr):
-    """'YYYY-MM' of a date expression, in each dialect's words."""
-    if db.is_sqlite:
-        return func.substr(expr, 1, 7)
-    return func.to_char(expr, "YYYY-MM")
-
-
-def _first_adjudication(db: Database):
-    """Subquery (claim_id, first_on): each claim's first payer adjudication date."""
-    led = m.LedgerEntry
-    ledger_first = (
-        select(led.claim_id.label("claim_id"), func.min(led.posted_at).label("at"))
-        .where(
-            or_(
-                led.kind.in_(("insurance_payment", "adjustment")),
-                and_(led.kind == "transfer", led.group_code.is_not(None)),
-            )
-        )
-        .group_by(led.claim_id)
-        .subquery()
-    )
-    denial_first = (
-        select(m.Denial.claim_id.label("claim_id"), func.min(m.Denial.denied_on).label("on_"))
-        .group_by(m.Denial.claim_id)
-        .subquery()
-    )
-    both = union_all(
-        select(ledger_first.c.claim_id, func.date(ledger_first.c.at, type_=Date).label("d")),
-        select(denial_first.c.claim_id, denial_first.c.on_.label("d")),
-    ).subquery()
-    return (
-        select(both.c.claim_id, func.min(both.c.d).label("first_on"))
-        .group_by(both.c.claim_id)
-        .subquery()
-    )
+def _denied(d):
+    """(denied claims, denied cents) of a group of denial rows."""
+    return func.count(func.distinct(d.claim_id)), func.coalesce(func.sum(d.amount_cents), 0)
 
 
 def _row(key, label, denied: dict, adjudicated: dict) -> DenialTrendRow:
-    claims, cents = denied.get(key, (set(), 0))
+    claims, cents = denied.get(key, (0, 0))
     a_claims, a_cents = adjudicated.get(key, (0, 0))
-    return DenialTrendRow(str(key), label, len(claims), cents, a_claims, a_cents)
+    return DenialTrendRow(str(key), label, claims, cents, a_claims, a_cents)
 
 
 def denial_trends(db: Database, date_from: dt.date, date_to: dt.date) -> DenialTrendReport:
@@ -148,62 +117,57 @@ def denial_trends(db: Database, date_from: dt.date, date_to: dt.date) -> DenialT
             f"the range starts {date_from:%m/%d/%Y}, after it ends {date_to:%m/%d/%Y}",
             field="date_from",
         )
+    d, c = m.Denial, m.Claim
+    in_range = (d.denied_on >= date_from, d.denied_on <= date_to)
+    month = func.substr(d.denied_on, 1, 7) if db.is_sqlite else func.to_char(d.denied_on, "YYYY-MM")
+    # Each dimension is one aggregate over ix_denials_trend (distinct claims per key can't
+    # be summed from a finer grouping); the payer's needs the claim.
+    keyed = {
+        "total": select(literal("total"), *_denied(d)).where(*in_range),
+        "month": select(month, *_denied(d)).where(*in_range).group_by(month),
+        "carc": select(d.carc, *_denied(d)).where(*in_range).group_by(d.carc),
+        "category": select(d.category, *_denied(d)).where(*in_range).group_by(d.category),
+        "payer": select(c.payer_id, *_denied(d))
+        .join(c, c.id == d.claim_id)
+        .where(*in_range)
+        .group_by(c.payer_id),
+    }
     with UnitOfWork(db, write=False) as uow:
-        s = uow.session
-        denial_rows = s.execute(
+        conn = uow.session.connection()  # Core rows: no ORM loading over thousands of rows
+        den: dict[str, dict] = {}
+        for dim, query in keyed.items():
+            den[dim] = {
+                ("" if key is None else str(key)) if dim == "payer" else key: (int(n), int(cents))
+                for key, n, cents in conn.execute(query)
+                if n
+            }
+        # Grouped by day, not month: the scan walks ix_claims_adjudicated in order and
+        # never formats a date per claim; days fold into months below.
+        adj_rows = conn.execute(
             select(
-                m.Denial.claim_id,
-                m.Denial.denied_on,
-                m.Denial.carc,
-                m.Denial.category,
-                m.Denial.amount_cents,
-                m.Claim.payer_id,
-            )
-            .join(m.Claim, m.Claim.id == m.Denial.claim_id)
-            .where(m.Denial.denied_on >= date_from, m.Denial.denied_on <= date_to)
-        ).all()
-        first = _first_adjudication(db)
-        month = _month_of(db, first.c.first_on).label("month")
-        adj_rows = s.execute(
-            select(
-                month,
-                m.Claim.payer_id,
+                c.adjudicated_on,
+                c.payer_id,
                 func.count(),
-                func.coalesce(func.sum(m.Claim.total_charge_cents), 0),
+                func.coalesce(func.sum(c.total_charge_cents), 0),
             )
-            .join(m.Claim, m.Claim.id == first.c.claim_id)
-            .where(first.c.first_on >= date_from, first.c.first_on <= date_to)
-            .group_by(month, m.Claim.payer_id)
+            .where(c.adjudicated_on >= date_from, c.adjudicated_on <= date_to)
+            .group_by(c.adjudicated_on, c.payer_id)
         ).all()
-        payer_ids = {r[5] for r in denial_rows} | {r[1] for r in adj_rows}
+        payer_ids = {int(p) for p in den["payer"] if p} | {r[1] for r in adj_rows}
         payer_names = dict(
-            s.execute(
+            conn.execute(
                 select(m.Payer.id, m.Payer.name).where(
                     m.Payer.id.in_([p for p in payer_ids if p is not None])
                 )
             ).all()
         )
 
-    # Numerators: distinct claims and dollars per key of each dimension.
-    den: dict[str, dict] = {d: {} for d in (*DIMENSIONS, "total")}
-    for claim_id, denied_on, carc, category, cents, payer_id in denial_rows:
-        keys = {
-            "month": f"{denied_on:%Y-%m}",
-            "carc": carc,
-            "category": category,
-            "payer": "" if payer_id is None else str(payer_id),
-            "total": "total",
-        }
-        for dim, key in keys.items():
-            claims, total = den[dim].get(key, (set(), 0))
-            claims.add(claim_id)
-            den[dim][key] = (claims, total + int(cents))
     # Denominators: adjudicated claims and their charges by month and payer.
     adj_month: dict[str, tuple[int, int]] = {}
     adj_payer: dict[str, tuple[int, int]] = {}
     adj_total = (0, 0)
-    for mon, payer_id, n, cents in adj_rows:
-        n, cents = int(n), int(cents)
+    for day, payer_id, n, cents in adj_rows:
+        n, cents, mon = int(n), int(cents), f"{day:%Y-%m}"
         payer_id = "" if payer_id is None else str(payer_id)
         a = adj_month.get(mon, (0, 0))
         adj_month[mon] = (a[0] + n, a[1] + cents)

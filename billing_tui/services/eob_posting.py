@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from billing_tui.db import models as m
 from billing_tui.db.engine import Database
+from billing_tui.db.repositories import note_adjudication
 from billing_tui.db.uow import UnitOfWork, utcnow
 from billing_tui.domain import adjudication as A
 from billing_tui.domain import ledger as L
@@ -431,6 +432,7 @@ def post_claim(
                 )
                 s.add(denial)
                 denials.append(denial)
+                note_adjudication(claim, today)
             contracted = _contracted(fees, line)
             if eob.allowed_cents is not None and contracted is not None:
                 variance = contracted - eob.allowed_cents

@@ -417,8 +417,8 @@ class _ClaimState:
 
     __slots__ = (
         "id", "number", "patient_id", "payer_id", "status", "resp", "ins", "pat", "seq",
-        "head", "service_date", "payer_claim_number", "rebill", "lines", "touched",
-        "appeal_due", "orig_status",
+        "head", "service_date", "payer_claim_number", "rebill", "adjudicated_on", "lines",
+        "touched", "appeal_due", "orig_status",
     )  # fmt: skip
 
     def __init__(self, row) -> None:
@@ -436,6 +436,7 @@ class _ClaimState:
             self.service_date,
             self.payer_claim_number,
             self.rebill,
+            self.adjudicated_on,
         ) = row
         self.orig_status = self.status
         self.lines: list[_LineState] = []
@@ -553,7 +554,7 @@ class _Poster:
         cols = (
             c.id, c.claim_number, c.patient_id, c.payer_id, c.status, c.responsibility,
             c.ins_balance_cents, c.pat_balance_cents, c.ledger_seq, c.ledger_head,
-            c.service_date, c.payer_claim_number, c.rebill,
+            c.service_date, c.payer_claim_number, c.rebill, c.adjudicated_on,
         )  # fmt: skip
         out: dict[str, _ClaimState] = {}
         ordered = sorted(numbers)
@@ -1040,6 +1041,12 @@ class _Poster:
             line.touched = True
         if kind == L.EntryKind.ADJUSTMENT.value:
             self.report.adjustment_cents -= e.amount_cents
+        if L.is_adjudication(kind, e.group_code):
+            self._note_adjudication(st)
+
+    def _note_adjudication(self, st: _ClaimState) -> None:
+        if st.adjudicated_on is None or self.today < st.adjudicated_on:
+            st.adjudicated_on = self.today
 
     def _denial(self, st: _ClaimState, line: _LineState, cas: A.Cas) -> None:
         from billing_tui.domain.reason_codes import category_of, is_known
@@ -1056,6 +1063,7 @@ class _Poster:
         )  # fmt: skip
         if due is not None and (st.appeal_due is None or due < st.appeal_due):
             st.appeal_due = due
+        self._note_adjudication(st)
 
     def _line_rows(self, remit_claim_id: int, cp: ClaimPayment, outcome: _Outcome) -> None:
         for i, sv in enumerate(cp.services):
@@ -1150,7 +1158,8 @@ class _Poster:
                 (
                     st.ins, st.pat, st.seq, st.head, st.status, st.resp, self._bool(st.rebill),
                     st.payer_claim_number, today, work.priority,
-                    None if work.deadline is None else self._day(work.deadline), st.id,
+                    None if work.deadline is None else self._day(work.deadline),
+                    None if st.adjudicated_on is None else self._day(st.adjudicated_on), st.id,
                 )
             )  # fmt: skip
         self._update(
@@ -1161,6 +1170,7 @@ class _Poster:
                 ("responsibility", "smallint"), ("rebill", "boolean"),
                 ("payer_claim_number", "text"), ("last_activity_at", "date"),
                 ("priority", "integer"), ("deadline_date", "date"),
+                ("adjudicated_on", "date"),
             ),
             claim_rows,
             bump_version=True,

@@ -59,6 +59,16 @@ def test_cached_balance_edit_fails(db, posted):
     assert not report.ok and "line 1" in report.problems[0]
 
 
+def test_first_adjudication_date_is_proven(db, posted):
+    """Posting dated the claim's first adjudication; a moved or missing date is caught."""
+    with db.engine.connect() as conn:
+        stored = conn.scalar(text("SELECT adjudicated_on FROM claims"))
+    assert stored is not None
+    _sql(db, "UPDATE claims SET adjudicated_on = NULL")
+    report = run_check(db)
+    assert not report.ok and "first adjudication" in report.problems[0]
+
+
 def test_audit_row_edit_fails(db, posted):
     _sql(db, "UPDATE audit_events SET action = 'nothing_to_see' WHERE action = 'line_posted'")
     report = run_check(db)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from svc_helpers import TODAY, make_claim
 
 from billing_tui.db import models as m
+from billing_tui.db.repositories import note_adjudication
 from billing_tui.db.uow import UnitOfWork
 from billing_tui.domain.errors import ValidationError
 from billing_tui.services.demo import build_demo
@@ -144,7 +145,10 @@ def test_report_matches_ledger_and_denials_on_the_demo(db):
 
 
 def _deny(db, claim_id: int, carc: str, category: str, cents: int, on: dt.date) -> None:
+    """A denial as the posting services write it: the row, and the claim's first
+    adjudication date kept in step."""
     with UnitOfWork(db) as uow:
+        note_adjudication(uow.session.get(m.Claim, claim_id), on)
         uow.session.add(
             m.Denial(
                 claim_id=claim_id,
