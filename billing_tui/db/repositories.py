@@ -63,6 +63,16 @@ class PatientRepository(_Repo):
             select(m.Coverage).where(m.Coverage.patient_id == patient_id).order_by(m.Coverage.rank)
         ).all()
 
+    def coverage_ranks(self, patient_id: int) -> list[int]:
+        """The ranks a patient has coverage at (1 primary...): all posting needs to know
+        where a balance moves next, without loading the coverages."""
+        cov = m.Coverage.__table__.c
+        return list(
+            self.s.execute(
+                select(cov.rank).where(cov.patient_id == patient_id).order_by(cov.rank)
+            ).scalars()
+        )
+
     def add_coverage(self, coverage: m.Coverage) -> m.Coverage:
         self.s.add(coverage)
         return coverage
@@ -247,9 +257,10 @@ class LedgerRepository(_Repo):
         batch_id: int | None = None,
         posting_id: str | None = None,
         memo: str | None = None,
-    ) -> int:
+    ) -> list[int]:
         """``append`` for a whole posting in one multi-row INSERT (same chain and balance
-        rules, no ORM objects: posting a 10-line EOB is 30 entries). Returns how many."""
+        rules, no ORM objects: posting a 10-line EOB is 30 entries). Returns the new
+        entries' ids, in order."""
         rows = []
         for line, entry in items:
             seq = claim.ledger_seq + 1
@@ -290,11 +301,17 @@ class LedgerRepository(_Repo):
                     claim.pat_balance_cents += delta
                     if line is not None:
                         line.pat_balance_cents += delta
-        if rows:
-            self.s.execute(insert(m.LedgerEntry.__table__), rows)
-            if any(is_adjudication(r["kind"], r["group_code"]) for r in rows):
-                note_adjudication(claim, now.date())
-        return len(rows)
+        if not rows:
+            return []
+        table = m.LedgerEntry.__table__
+        ids = list(
+            self.s.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+            ).scalars()
+        )
+        if any(is_adjudication(r["kind"], r["group_code"]) for r in rows):
+            note_adjudication(claim, now.date())
+        return ids
 
     def for_claim(self, claim_id: int) -> Sequence[m.LedgerEntry]:
         return self.s.scalars(
@@ -364,22 +381,22 @@ class ActivityRepository(_Repo):
 class AuditRepository(_Repo):
     def append_pending(self, events: list[dict], is_sqlite: bool) -> None:
         """Chain and insert queued events. The head row is locked here, at the very end
-        of the transaction, so the global lock is held only for a few statements."""
-        head = self.s.scalar(
-            select(m.AuditHead)
-            .where(m.AuditHead.id == 1)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        seq, prev = head.seq, head.hash
+        of the transaction, so the global lock is held only for a few statements. Core
+        statements, not ORM objects: every write in the program pays for this step."""
+        self.s.flush()  # every other row first: nothing waits behind the head lock
+        head = m.AuditHead.__table__
+        seq, prev = self.s.execute(
+            select(head.c.seq, head.c.hash).where(head.c.id == 1).with_for_update()
+        ).one()
+        rows = []
         for ev in events:
             seq += 1
             ev = {**ev, "seq": seq}
             digest = audit_hash(prev, ev)
-            self.s.add(m.AuditEvent(**ev, prev_hash=prev, hash=digest))
+            rows.append({**ev, "prev_hash": prev, "hash": digest})
             prev = digest
-        self.s.execute(update(m.AuditHead).where(m.AuditHead.id == 1).values(seq=seq, hash=prev))
-        self.s.flush()
+        self.s.execute(insert(m.AuditEvent.__table__), rows)
+        self.s.execute(update(head).where(head.c.id == 1).values(seq=seq, hash=prev))
 
     def for_entity(self, entity_type: str, entity_id: str) -> Sequence[m.AuditEvent]:
         return self.s.scalars(

@@ -355,7 +355,7 @@ def post_claim(
             )
         by_no = {ln.line_no: ln for ln in uow.claims.lines(claim.id) if not ln.removed}
         bal = line_balances(s, claim.id)
-        ranks = [c.rank for c in uow.patients.coverages(claim.patient_id)]
+        ranks = uow.patients.coverage_ranks(claim.patient_id)
         next_resp = L.responsibility_after_transfer_target(ranks, resp)
         payer = _payer_for_rank(s, claim, resp)
         fees = _fee_schedule(s, payer.id if payer else None, list(by_no.values()))
@@ -451,7 +451,7 @@ def post_claim(
                         )
                     )
                     underpaid.append(line.line_no)
-        entry_count = uow.ledger.append_many(
+        entry_ids = uow.ledger.append_many(
             claim, items, user_id=actor.user_id, now=now, batch_id=batch_id, posting_id=posting_id
         )
         if denials:
@@ -488,7 +488,7 @@ def post_claim(
             batch=batch_id,
             lines=[e.line_no for e in lines],
             paid=paying,
-            entries=entry_count,
+            entries=len(entry_ids),
             denials=denial_ids,
             underpaid=underpaid,
             status=claim.status,

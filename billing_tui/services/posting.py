@@ -103,7 +103,7 @@ def post_line(
                 raise NotFoundError(f"payment batch {batch_id} does not exist")
             if batch.status == "closed":
                 raise ValidationError(f"payment batch {batch.trace_number} is closed")
-        ranks = [c.rank for c in uow.patients.coverages(claim.patient_id)]
+        ranks = uow.patients.coverage_ranks(claim.patient_id)
         next_resp = L.responsibility_after_transfer_target(ranks, resp)
         entries: list[L.Entry] = []
         if posting.paid_cents:
@@ -123,18 +123,14 @@ def post_line(
         if not entries:
             raise ValidationError(f"line {line_no}: nothing to post", field="paid")
         posting_id = uuid.uuid4().hex
-        rows = [
-            uow.ledger.append(
-                claim,
-                line,
-                e,
-                user_id=actor.user_id,
-                now=now,
-                batch_id=batch_id,
-                posting_id=posting_id,
-            )
-            for e in entries
-        ]
+        entry_ids = uow.ledger.append_many(
+            claim,
+            [(line, e) for e in entries],
+            user_id=actor.user_id,
+            now=now,
+            batch_id=batch_id,
+            posting_id=posting_id,
+        )
         claim.last_activity_at = now.date()
         uow.flush()
         uow.audit(
@@ -146,13 +142,13 @@ def post_line(
             line=line_no,
             paid=posting.paid_cents,
             batch=batch_id,
-            entries=[r.id for r in rows],
+            entries=entry_ids,
         )
         uow.commit()
         return PostResult(
             claim_id=claim.id,
             claim_version=claim.version,
-            entry_ids=[r.id for r in rows],
+            entry_ids=entry_ids,
             line_ins_balance_cents=line.ins_balance_cents,
             line_pat_balance_cents=line.pat_balance_cents,
             claim_ins_balance_cents=claim.ins_balance_cents,
