@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from billing_tui.db import models as m
+from billing_tui.db.bulk import bulk_insert
 from billing_tui.db.chains import audit_hash, ledger_hash
 from billing_tui.domain.ledger import Entry, effects, is_adjudication, is_insurance
 
@@ -395,7 +396,7 @@ class AuditRepository(_Repo):
             digest = audit_hash(prev, ev)
             rows.append({**ev, "prev_hash": prev, "hash": digest})
             prev = digest
-        self.s.execute(insert(m.AuditEvent.__table__), rows)
+        bulk_insert(self.s, m.AuditEvent.__table__, rows)
         self.s.execute(update(head).where(head.c.id == 1).values(seq=seq, hash=prev))
 
     def for_entity(self, entity_type: str, entity_id: str) -> Sequence[m.AuditEvent]:

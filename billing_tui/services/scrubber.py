@@ -18,9 +18,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 
 from billing_tui.db import models as m
+from billing_tui.db.bulk import bulk_insert
 from billing_tui.db.engine import Database
 from billing_tui.db.uow import UnitOfWork, utcnow
 from billing_tui.domain import scrubber as S
@@ -250,10 +251,8 @@ def scrub_in(
             summary.failed += 1
         else:
             summary.clean += 1
-    if scrub_rows:
-        s.execute(insert(m.ClaimScrub), scrub_rows)
-    if finding_rows:
-        s.execute(insert(m.ScrubFinding), finding_rows)
+    bulk_insert(s, m.ClaimScrub.__table__, scrub_rows)
+    bulk_insert(s, m.ScrubFinding.__table__, finding_rows)
     summary.scrubbed = len(per_claim)
     summary.by_edit = dict(by_edit)
     return summary
