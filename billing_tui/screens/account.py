@@ -605,6 +605,33 @@ class AccountScreen(Screen[None]):
         actor = self.billing_app.actor
         self.sub_title = f"{actor.display_name} ({actor.role})" if actor else ""
         self.action_reload(self._flash)
+        if self.queue_id is not None and self.focus_claim_id is not None:
+            # Taken from a queue: keep the lease alive through a long call on hold, so the
+            # account is never handed to a second rep while this one still works it.
+            self.set_interval(self.lease_renew_seconds(), self._renew_lease)
+
+    @staticmethod
+    def lease_renew_seconds() -> float:
+        """Half the lease: one missed renewal (a slow database) still leaves time."""
+        from billing_tui.services.queues import LEASE_MINUTES
+
+        return LEASE_MINUTES * 60 / 2
+
+    def _renew_lease(self) -> None:
+        actor = self.billing_app.actor
+        if actor is not None and self.focus_claim_id is not None:
+            self.renew_lease(actor, self.focus_claim_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="lease")
+    def renew_lease(self, actor: Actor, claim_id: int) -> None:
+        from billing_tui.services.queues import renew
+
+        try:
+            renew(self.billing_app.database(), actor, claim_id)
+        except DomainError as exc:
+            self.app.call_from_thread(
+                self.query_one("#acct-status", StatusLine).show_error, str(exc)
+            )
 
     def _columns(self) -> None:
         claims = self.query_one("#claims", DataTable)
