@@ -78,6 +78,7 @@ _LINES = (
         _ln.charge_cents,
         _ln.ins_balance_cents,
         _ln.pat_balance_cents,
+        _ln.removed,
     )
     .where(_ln.claim_id.in_(bindparam("ids", expanding=True)))
     .order_by(_ln.claim_id, _ln.line_no)

@@ -865,8 +865,8 @@ class AccountScreen(Screen[None]):
                 [
                     str(ln.line_no),
                     ln.service_date.isoformat(),
-                    code,
-                    money_cell(ln.charge_cents),
+                    Text(code, style="strike dim") if ln.removed else code,
+                    Text("removed", style="dim") if ln.removed else money_cell(ln.charge_cents),
                     money_cell(ln.ins_balance_cents),
                     money_cell(ln.pat_balance_cents),
                 ]

@@ -64,6 +64,7 @@ class LineView:
     charge_cents: int
     ins_balance_cents: int
     pat_balance_cents: int
+    removed: bool = False  # taken off the claim on claim entry; its charge was reversed
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +206,7 @@ def load_account(db: Database, actor: Actor, patient_id: int) -> AccountView:
                     r.charge_cents,
                     r.ins_balance_cents,
                     r.pat_balance_cents,
+                    bool(r.removed),
                 )
             )
         ledger: dict[int, list[LedgerView]] = {}

@@ -14,6 +14,7 @@ from billing_tui.db import models as m
 from billing_tui.db.uow import UnitOfWork
 from billing_tui.domain.errors import ConflictError, NotFoundError, ValidationError
 from billing_tui.services import claim_entry as CE
+from billing_tui.services.accounts import load_account
 from billing_tui.services.acks import import_999
 from billing_tui.services.check import run_check
 from billing_tui.services.posting import Adjustment, LinePosting, PatientShare, post_line
@@ -396,6 +397,14 @@ def test_claim_entry_keeps_the_ledger_exact(db, admin, practice, tmp_path):
         removed = [ln.removed for ln in uow.claims.lines(cid)]
     assert kinds == ["charge", "charge", "reversal", "charge", "charge", "reversal"]
     assert removed == [False, True, False]
+    # The account shows the dropped line as removed (its charge reversed), not as billed.
+    view = load_account(db, admin, patient_id)
+    shown = next(c for c in view.claims if c.claim_id == cid).lines
+    assert [(ln.procedure_code, ln.removed, ln.ins_balance_cents) for ln in shown] == [
+        ("99214", False, 21000),
+        ("36415", True, 0),
+        ("85025", False, 3800),
+    ]
     assert run_check(db).ok
     with pytest.raises(ConflictError, match="changed by someone else"):
         CE.save_claim(db, admin, edit, claim_id=cid, expected_version=saved.version, today=TODAY)
