@@ -7,15 +7,20 @@ CLP01 (our claim number), lines by REF*6R, then code + modifiers + date of servi
 (a dropped modifier tolerated), then the code as billed in SVC06. CLP02 1/2/3/19/20/21
 post as that payer rank through domain/adjudication (payments, CAS adjustments, PR moved
 on, denied amounts left open as denials); 4 is a denial; 22 reverses the earlier posting
-of that claim (each reversal points at its original); 25 records a predetermination.
+of that claim (each reversal points at its original, once; a set never reverses its own
+postings); 25 records a predetermination.
 PLB pairs are provider adjustments on the batch; a WO recoupment takes back a claim's
 credit balance when there is one. Whatever cannot be matched or does not balance becomes
 an era exception with the reason: nothing is invented to make a claim balance.
 
-It must be fast (10,000 claims in a few seconds), so it does not call the one-claim
-posting service: claims and lines of a set are read in chunks, entries are computed with
-domain/adjudication and chained with db/chains' fast hash here, and rows are written with
-executemany; balances, statuses, versions and work-queue fields are updated in bulk.
+It must be fast and small (10,000 claims in a few seconds, well under 200 MB), so it does
+not call the one-claim posting service: claims and lines of a set are read in chunks;
+entries are computed with domain/adjudication (each distinct line answer once per file:
+a payer answers the same fee-schedule line the same way) and chained with db/chains' fast
+hash here; rows are written every CHUNK claims (multi-row INSERT on SQLite, COPY on
+PostgreSQL), so memory does not grow with the file; balances, statuses, versions and
+work-queue fields are updated in bulk at the end of the set. On SQLite the import's
+connection runs without mmap and with a small page cache (db/engine.bulk_sqlite_pragmas).
 """
 
 from __future__ import annotations
@@ -25,13 +30,14 @@ import hashlib
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from sqlalchemy import insert, select, text, update
 
 from billing_tui.db import models as m
 from billing_tui.db.chains import ledger_hash_values
-from billing_tui.db.engine import Database
+from billing_tui.db.engine import Database, bulk_sqlite_pragmas
 from billing_tui.db.uow import UnitOfWork, utcnow
 from billing_tui.domain import adjudication as A
 from billing_tui.domain import ledger as L
@@ -39,7 +45,7 @@ from billing_tui.domain import priority as P
 from billing_tui.domain.errors import IllegalTransition, NotFoundError, ValidationError
 from billing_tui.domain.money import Money
 from billing_tui.domain.users import Actor
-from billing_tui.x12.envelope import X12SyntaxError, decode
+from billing_tui.x12.envelope import X12SyntaxError
 from billing_tui.x12.remit835 import (
     CasAdjustment,
     ClaimPayment,
@@ -51,6 +57,7 @@ from billing_tui.x12.remit835 import (
 )
 
 CHUNK = 500
+SQLITE_VALUES = 400  # bound values per multi-row INSERT on SQLite (its limit is 32,766)
 LEDGER_COLS = (
     "claim_id", "claim_line_id", "seq", "kind", "responsibility", "to_responsibility",
     "amount_cents", "group_code", "carc", "rarc", "batch_id", "reverses_id", "posting_id",
@@ -194,7 +201,6 @@ def import_one(
 ) -> FileResult:
     """Import one file's bytes in one transaction, adding to ``report``."""
     digest = hashlib.sha256(data).hexdigest()
-    text = decode(data)
     result = FileResult(file=name)
     report.results.append(result)
     report.files += 1
@@ -204,11 +210,11 @@ def import_one(
 
         warnings = validate_835(data)
     try:
-        sets = list(iter_835(text))  # read before taking the write lock
+        sets = list(iter_835(data))  # read before taking the write lock
     except X12SyntaxError as exc:
         raise ValidationError(f"{name}: {exc}; nothing was posted") from None
     now = utcnow()
-    with UnitOfWork(db) as uow:
+    with UnitOfWork(db) as uow, bulk_sqlite_pragmas(uow.session.connection()):
         s = uow.session
         seen = s.scalar(select(m.RemittanceFile.id).where(m.RemittanceFile.sha256 == digest))
         if seen is not None:
@@ -447,10 +453,10 @@ class _ClaimState:
 class _LineState:
     __slots__ = ("id", "line_no", "service_date", "code", "mods", "lcn", "ins", "pat", "touched")
 
-    def __init__(self, row) -> None:
-        self.id, self.line_no, self.service_date, self.code = row[0], row[2], row[3], row[4]
-        self.mods = frozenset(x for x in row[5:9] if x)
-        self.lcn, self.ins, self.pat = row[9], row[10], row[11]
+    def __init__(self, line_id, line_no, service_date, code, mods, lcn, ins, pat) -> None:
+        self.id, self.line_no, self.service_date, self.code = line_id, line_no, service_date, code
+        self.mods: frozenset[str] = mods
+        self.lcn, self.ins, self.pat = lcn, ins, pat
         self.touched = False
 
 
@@ -478,9 +484,36 @@ class _Poster:
         self.is_pg = not uow.db.is_sqlite
         # Rows go straight to the driver (executemany / COPY): SQLAlchemy's per-row
         # parameter processing would cost more than the inserts themselves.
-        self.raw = self.s.connection().connection.driver_connection
+        # Reads go through the Core connection (the ORM's row machinery is not needed).
+        self.conn = self.s.connection()
+        self.raw = self.conn.connection.driver_connection
         self.now_db = now if self.is_pg else now.isoformat(" ", "microseconds")
         self.today_db = self._day(self.today)
+        self.user_id = actor.user_id
+        self.remittance_id: int | None = None
+        self.reversed_originals: set[int] = set()  # remit claims reversed by this file
+        self.reversed_entries: set[int] = set()  # ledger entries reversed by this file
+        # Per file: the same payer answers the same fee-schedule lines the same way, so
+        # adjudicate_line's answers and the CAS texts are worked out once per distinct input.
+        self.adjudicated: dict[tuple, _Adjudicated] = {}
+        self.cas_texts: dict[tuple[CasAdjustment, ...], str] = {}
+        # Posting ids: one random prefix per file and a counter, so a file's postings sit
+        # together in the posting index instead of landing on a random page each.
+        self.posting_prefix = uuid.uuid4().hex[:20]
+        self.postings = 0
+
+    def _posting_id(self) -> str:
+        self.postings += 1
+        return f"{self.posting_prefix}{self.postings:012x}"
+
+    def _cas_text(self, adjustments: list[CasAdjustment]) -> str:
+        if not adjustments:
+            return ""
+        key = tuple(adjustments)
+        text = self.cas_texts.get(key)
+        if text is None:
+            text = self.cas_texts[key] = cas_text(key)
+        return text
 
     def _day(self, d: dt.date):
         return d if self.is_pg else d.isoformat()
@@ -497,8 +530,18 @@ class _Poster:
                 for row in rows:
                     cp.write_row(row)
         else:
-            marks = ", ".join("?" * len(cols))
-            self.raw.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+            # Several rows per INSERT: a tenth less time than one statement per row.
+            one = "(" + ", ".join("?" * len(cols)) + ")"
+            per = max(1, SQLITE_VALUES // len(cols))
+            whole = len(rows) - len(rows) % per
+            sql = f"INSERT INTO {table} ({names}) VALUES "
+            if whole:
+                self.raw.executemany(
+                    sql + ", ".join([one] * per),
+                    [tuple(chain.from_iterable(rows[i : i + per])) for i in range(0, whole, per)],
+                )
+            if whole < len(rows):
+                self.raw.executemany(sql + one, rows[whole:])
 
     def _update(
         self,
@@ -562,13 +605,14 @@ class _Poster:
             q = select(*cols).where(c.claim_number.in_(ordered[i : i + CHUNK])).order_by(c.id)
             if self.is_pg:
                 q = q.with_for_update()  # a rep posting one of these waits for us
-            for row in self.s.execute(q):
+            for row in self.conn.execute(q):
                 out[row[1]] = _ClaimState(row)
         by_id = {st.id: st for st in out.values()}
         ids = sorted(by_id)
         ln = m.ClaimLine
+        modifier_sets: dict[tuple, frozenset[str]] = {}  # few distinct ones: build each once
         for i in range(0, len(ids), CHUNK):
-            for row in self.s.execute(
+            for lid, cid, no, dos, code, m1, m2, m3, m4, lcn, ins, pat in self.conn.execute(
                 select(
                     ln.id, ln.claim_id, ln.line_no, ln.service_date, ln.procedure_code,
                     ln.modifier1, ln.modifier2, ln.modifier3, ln.modifier4,
@@ -577,14 +621,18 @@ class _Poster:
                 .where(ln.claim_id.in_(ids[i : i + CHUNK]), ln.removed.is_(False))
                 .order_by(ln.claim_id, ln.line_no)
             ):  # fmt: skip
-                by_id[row[1]].lines.append(_LineState(row))
+                key = (m1, m2, m3, m4)
+                mods = modifier_sets.get(key)
+                if mods is None:
+                    mods = modifier_sets[key] = frozenset(x for x in key if x)
+                by_id[cid].lines.append(_LineState(lid, no, dos, code, mods, lcn, ins, pat))
         return out
 
     def _ranks(self, patient_ids: set[int]) -> dict[int, list[int]]:
         out: dict[int, list[int]] = {}
         ordered = sorted(patient_ids)
         for i in range(0, len(ordered), CHUNK):
-            for pid, rank in self.s.execute(
+            for pid, rank in self.conn.execute(
                 select(m.Coverage.patient_id, m.Coverage.rank).where(
                     m.Coverage.patient_id.in_(ordered[i : i + CHUNK])
                 )
@@ -597,7 +645,7 @@ class _Poster:
         ids = sorted(st.id for st in states if st.touched)
         by_id = {st.id: st for st in states}
         for i in range(0, len(ids), CHUNK):
-            for cid, due, denied_on in self.s.execute(
+            for cid, due, denied_on in self.conn.execute(
                 select(m.Denial.claim_id, m.Denial.due_date, m.Denial.denied_on).where(
                     m.Denial.claim_id.in_(ids[i : i + CHUNK]), m.Denial.status == "open"
                 )
@@ -657,25 +705,21 @@ class _Poster:
         }
         claims = self._load_claims(numbers | wo_refs)
         ranks = self._ranks({st.patient_id for st in claims.values()})
-        self.ledger_rows: list[tuple] = []
-        self.denial_rows: list[tuple] = []
-        self.remit_line_rows: list[tuple] = []
+        self.remittance_id = remittance.id
+        self._new_rows()
         ids = self._next_ids("remit_claims", len(rem.claims))
-        remit_claim_rows: list[tuple] = []
-        exceptions: list[dict] = []
-        reversal_links: list[tuple[int, int]] = []  # (remit claim id, original's id)
         posted = excepted = 0
         posted_paid = 0
         for pos, cp in enumerate(rem.claims, start=1):
             st = claims.get(cp.claim_number)
             outcome, posting_id, original = self._post_claim(cp, st, ranks)
             rc_id = ids[pos - 1]
-            remit_claim_rows.append(
+            self.remit_claim_rows.append(
                 (
                     rc_id, remittance.id, pos, cp.claim_number[:38], cp.status_code[:2],
                     cp.billed_cents, cp.paid_cents, cp.patient_resp_cents,
                     cp.payer_claim_number[:50] or None, cp.patient_name[:120] or None,
-                    cas_text(cp.adjustments)[:400], st.id if st else None,
+                    self._cas_text(cp.adjustments)[:400], st.id if st else None,
                     self._bool(outcome.exception is None), posting_id, None,
                     outcome.exception[:400] if outcome.exception else None,
                 )
@@ -685,11 +729,11 @@ class _Poster:
                 posted += 1
                 posted_paid += cp.paid_cents
                 if original is not None:
-                    reversal_links.append((rc_id, original))
+                    self.reversal_links.append((rc_id, original))
                     self.report.reversals += 1
             else:
                 excepted += 1
-                exceptions.append(
+                self.exceptions.append(
                     {
                         "remittance_id": remittance.id,
                         "remit_claim_id": rc_id,
@@ -701,22 +745,13 @@ class _Poster:
                         "created_at": now,
                     }
                 )
+            if pos % CHUNK == 0:
+                self._write_rows()  # a few hundred claims' rows at a time: memory stays flat
         plb_rows, plb_exceptions = self._provider_adjustments(rem, claims, ranks)
         for row in plb_exceptions:
             row["remittance_id"] = remittance.id
-        # Write in bulk: remittance claims and lines, exceptions, ledger, denials, PLB.
-        self._insert("remit_claims", REMIT_CLAIM_COLS, remit_claim_rows)
-        self._insert("remit_lines", REMIT_LINE_COLS, self.remit_line_rows)
-        if exceptions or plb_exceptions:
-            s.execute(insert(m.EraException.__table__), exceptions + plb_exceptions)
-        for rc_id, original in reversal_links:
-            s.execute(
-                update(m.RemitClaim.__table__)
-                .where(m.RemitClaim.id == original)
-                .values(reversed_by_id=rc_id)
-            )
-        self._insert("ledger_entries", LEDGER_COLS, self.ledger_rows)
-        self._insert("denials", DENIAL_COLS, self.denial_rows)
+        self.exceptions += plb_exceptions
+        self._write_rows()
         if plb_rows:
             s.execute(insert(m.ProviderAdjustment.__table__), plb_rows)
         self._write_balances(claims.values())
@@ -730,7 +765,7 @@ class _Poster:
         r.claims += len(rem.claims)
         r.claims_posted += posted
         r.claims_exceptions += excepted
-        r.denials += len(self.denial_rows)
+        r.denials += self.n_denials
         r.check_amount_cents += rem.check_amount_cents
         r.paid_cents += rem.paid_cents
         r.posted_paid_cents += posted_paid
@@ -741,8 +776,38 @@ class _Poster:
             trace=rem.trace_number, payer=remittance.payer_name, batch=batch.id,
             claims=len(rem.claims), posted=posted, exceptions=remittance.claims_exceptions,
             paid=rem.paid_cents, check=rem.check_amount_cents, plb=rem.plb_cents,
-            entries=len(self.ledger_rows), denials=len(self.denial_rows),
+            entries=self.n_entries, denials=self.n_denials,
         )  # fmt: skip
+
+    def _new_rows(self) -> None:
+        """Start a set: no rows waiting, nothing counted."""
+        self.remit_claim_rows: list[tuple] = []
+        self.remit_line_rows: list[tuple] = []
+        self.exceptions: list[dict] = []
+        self.reversal_links: list[tuple[int, int]] = []  # (remit claim id, original's id)
+        self.ledger_rows: list[tuple] = []
+        self.denial_rows: list[tuple] = []
+        self.n_entries = self.n_denials = 0
+
+    def _write_rows(self) -> None:
+        """Write the rows waiting (remittance claims and lines, exceptions, reversal links,
+        ledger, denials: parents first) and forget them."""
+        self._insert("remit_claims", REMIT_CLAIM_COLS, self.remit_claim_rows)
+        self._insert("remit_lines", REMIT_LINE_COLS, self.remit_line_rows)
+        if self.exceptions:
+            self.s.execute(insert(m.EraException.__table__), self.exceptions)
+        for rc_id, original in self.reversal_links:
+            self.s.execute(
+                update(m.RemitClaim.__table__)
+                .where(m.RemitClaim.id == original)
+                .values(reversed_by_id=rc_id)
+            )
+        self._insert("ledger_entries", LEDGER_COLS, self.ledger_rows)
+        self._insert("denials", DENIAL_COLS, self.denial_rows)
+        n_entries = self.n_entries + len(self.ledger_rows)
+        n_denials = self.n_denials + len(self.denial_rows)
+        self._new_rows()
+        self.n_entries, self.n_denials = n_entries, n_denials
 
     # -- one claim ---------------------------------------------------------------------
 
@@ -852,31 +917,38 @@ class _Poster:
             outcome.exception = "no line of the claim matches " + ", ".join(missing)
             return outcome, None, None
         next_resp = L.responsibility_after_transfer_target(ranks.get(st.patient_id, []), rank)
-        results = []
+        denied = cp.status_code == DENIED
+        results: list[_Adjudicated] = []
         for sv, (line, _m) in zip(services, outcome.matches, strict=True):
             assert line is not None
-            adj = A.LineAdjudication(
-                open_cents=line.ins,
-                paid_cents=sv.paid_cents,
-                cas=tuple(A.Cas(a.group_code, a.carc, a.amount_cents) for a in sv.adjustments),
-                allowed_cents=sv.allowed_cents,
-                remarks=tuple(sv.remarks),
-            )
-            try:
-                results.append(
-                    A.adjudicate_line(adj, rank, next_resp, claim_denied=cp.status_code == DENIED)
+            key = (
+                line.ins, sv.paid_cents, tuple(sv.adjustments), sv.allowed_cents,
+                tuple(sv.remarks), rank, next_resp, denied,
+            )  # fmt: skip
+            res = self.adjudicated.get(key)
+            if res is None:
+                adj = A.LineAdjudication(
+                    open_cents=line.ins,
+                    paid_cents=sv.paid_cents,
+                    cas=tuple(A.Cas(a.group_code, a.carc, a.amount_cents) for a in sv.adjustments),
+                    allowed_cents=sv.allowed_cents,
+                    remarks=tuple(sv.remarks),
                 )
-            except ValidationError as exc:
-                outcome.exception = f"line {line.line_no}: {exc}"
+                try:
+                    answer = A.adjudicate_line(adj, rank, next_resp, claim_denied=denied)
+                except ValidationError as exc:
+                    res = _Adjudicated(None, str(exc), next_resp)
+                else:
+                    res = _Adjudicated(answer, None, next_resp)
+                self.adjudicated[key] = res
+            if res.error is not None:
+                outcome.exception = f"line {line.line_no}: {res.error}"
                 return outcome, None, None
-        any_denied = any(r.denied for r in results)
-        moved = L.is_insurance(next_resp) and any(
-            e.kind is L.EntryKind.TRANSFER and e.to_responsibility == next_resp
-            for r in results
-            for e in r.entries
-        )
-        di, dp = _sum_deltas(e for r in results for e in r.entries)
-        ins_after, pat_after = st.ins + di, st.pat + dp
+            results.append(res)
+        any_denied = any(r.outcome.denied for r in results)
+        moved = L.is_insurance(next_resp) and any(r.moves for r in results)
+        ins_after = st.ins + sum(r.ins for r in results)
+        pat_after = st.pat + sum(r.pat for r in results)
         target = A.status_after_posting(
             st.status,
             ins_balance_cents=ins_after,
@@ -890,12 +962,12 @@ class _Poster:
         except IllegalTransition as exc:
             outcome.exception = str(exc)
             return outcome, None, None
-        posting_id = uuid.uuid4().hex
+        posting_id = self._posting_id()
         for (line, _m), res in zip(outcome.matches, results, strict=True):
             assert line is not None
-            for e in res.entries:
-                self._append(st, line, e, posting_id)
-            for cas in res.denied:
+            for row in res.rows:
+                self._append_row(st, line, row, posting_id)
+            for cas in res.outcome.denied:
                 self._denial(st, line, cas)
         st.status = target
         if not moved and st.rebill and rank > L.PRIMARY:
@@ -904,7 +976,7 @@ class _Poster:
             st.rebill = True
             # The next payer is billed now when nothing is left with this one (a denied
             # amount or a line the 835 did not answer keeps it here).
-            left = sum(r.denied_cents for r in results) + sum(
+            left = sum(r.outcome.denied_cents for r in results) + sum(
                 ln.ins for ln in st.lines if ln.id not in used
             )
             if left == 0:
@@ -934,7 +1006,10 @@ class _Poster:
         )
         if cp.payer_claim_number:
             q = q.where(rc.payer_claim_number == cp.payer_claim_number[:50])
-        found = self.s.execute(q).first()
+        # A set never reverses its own postings, and each posting is reversed once: the
+        # set's rows are written a chunk at a time, so both are kept here, not read back.
+        q = q.where(rc.remittance_id != self.remittance_id)
+        found = next((r for r in self.s.execute(q) if r[0] not in self.reversed_originals), None)
         if found is None:
             return (
                 _Outcome(
@@ -946,7 +1021,7 @@ class _Poster:
             )
         original_id, original_posting, original_status = found
         le = m.LedgerEntry
-        reversed_ids = set(
+        reversed_ids = self.reversed_entries.union(
             self.s.scalars(
                 select(le.reverses_id).where(le.claim_id == st.id, le.reverses_id.is_not(None))
             )
@@ -1003,9 +1078,11 @@ class _Poster:
             _legal_path(st.status, target)
         except IllegalTransition as exc:
             return _Outcome(str(exc)), None, None
-        posting_id = uuid.uuid4().hex
+        posting_id = self._posting_id()
         for line, e in entries:
             self._append(st, line, e, posting_id)
+        self.reversed_originals.add(original_id)
+        self.reversed_entries.update(e.reverses_id for _ln, e in entries)
         st.status = target
         rank = RANK_OF_STATUS.get(original_status)
         if rank is not None and st.resp != rank and st.ins + st.pat != 0:
@@ -1016,32 +1093,35 @@ class _Poster:
     # -- rows --------------------------------------------------------------------------
 
     def _append(self, st: _ClaimState, line: _LineState | None, e: L.Entry, posting_id) -> None:
+        self._append_row(st, line, _entry_row(e), posting_id)
+
+    def _append_row(
+        self, st: _ClaimState, line: _LineState | None, row: tuple, posting_id: str
+    ) -> None:
+        """Chain one entry (an ``_entry_row``) onto the claim and keep balances in step."""
+        kind, resp, to, amount, group, carc, rarc, reverses, di, dp, adjusts, adjudicates = row
         seq = st.seq + 1
         line_id = line.id if line is not None else None
-        kind = e.kind.value
         digest = ledger_hash_values(
-            st.head, st.id, line_id, seq, kind, e.responsibility, e.to_responsibility,
-            e.amount_cents, e.group_code, e.carc, e.rarc, self.batch_id, e.reverses_id,
-            self.now_iso, self.actor.user_id,
+            st.head, st.id, line_id, seq, kind, resp, to, amount, group, carc, rarc,
+            self.batch_id, reverses, self.now_iso, self.user_id,
         )  # fmt: skip
         self.ledger_rows.append(
             (
-                st.id, line_id, seq, kind, e.responsibility, e.to_responsibility,
-                e.amount_cents, e.group_code, e.carc, e.rarc, self.batch_id, e.reverses_id,
-                posting_id, None, self.now_db, self.actor.user_id, st.head, digest,
+                st.id, line_id, seq, kind, resp, to, amount, group, carc, rarc, self.batch_id,
+                reverses, posting_id, None, self.now_db, self.user_id, st.head, digest,
             )
         )  # fmt: skip
         st.seq, st.head = seq, digest
-        di, dp = _deltas(e)
         st.ins += di
         st.pat += dp
         if line is not None:
             line.ins += di
             line.pat += dp
             line.touched = True
-        if kind == L.EntryKind.ADJUSTMENT.value:
-            self.report.adjustment_cents -= e.amount_cents
-        if L.is_adjudication(kind, e.group_code):
+        if adjusts:
+            self.report.adjustment_cents -= amount
+        if adjudicates:
             self._note_adjudication(st)
 
     def _note_adjudication(self, st: _ClaimState) -> None:
@@ -1073,7 +1153,7 @@ class _Poster:
                     remit_claim_id, i + 1, sv.procedure_code[:48], ":".join(sv.modifiers)[:12],
                     None if sv.service_date is None else self._day(sv.service_date),
                     sv.billed_cents, sv.allowed_cents, sv.paid_cents,
-                    cas_text(sv.adjustments)[:400], ";".join(sv.remarks)[:200],
+                    self._cas_text(sv.adjustments)[:400], ";".join(sv.remarks)[:200],
                     (sv.control_number or "")[:50] or None, line.id if line else None,
                     line.line_no if line else None, method,
                 )
@@ -1097,7 +1177,7 @@ class _Poster:
                         line = None
                 if line is not None and st is not None:
                     rank = st.resp if L.is_insurance(st.resp) else 1
-                    self._append(st, line, L.refund(adj.amount_cents, rank), uuid.uuid4().hex)
+                    self._append(st, line, L.refund(adj.amount_cents, rank), self._posting_id())
                     st.touched = True
                     claim_id = st.id
                 else:
@@ -1195,14 +1275,46 @@ def _legal_path(current: str, target: str) -> tuple[str, ...]:
 
 
 def _deltas(e: L.Entry) -> tuple[int, int]:
-    """(insurance, patient) balance change of an entry (ledger.effects, unrolled: hot)."""
+    """(insurance, patient) balance change of an entry (ledger.effects)."""
     ins = pat = 0
-    for resp, delta in L.effect_pairs(e.responsibility, e.to_responsibility, e.amount_cents):
+    for resp, delta in L.effects(e):
         if resp:
             ins += delta
         else:
             pat += delta
     return ins, pat
+
+
+_ADJUSTMENT = L.EntryKind.ADJUSTMENT.value
+_TRANSFER = L.EntryKind.TRANSFER
+
+
+def _entry_row(e: L.Entry) -> tuple:
+    """What chaining an entry needs, worked out once per distinct entry: its stored
+    values, its (insurance, patient) balance change, whether it is an adjustment (the
+    report's total) and whether it is a payer's adjudication (claims.adjudicated_on)."""
+    kind = e.kind.value
+    ins, pat = _deltas(e)
+    return (
+        kind, e.responsibility, e.to_responsibility, e.amount_cents, e.group_code, e.carc,
+        e.rarc, e.reverses_id, ins, pat, kind == _ADJUSTMENT, L.is_adjudication(kind, e.group_code),
+    )  # fmt: skip
+
+
+class _Adjudicated:
+    """adjudicate_line's answer for one line (or why the line does not balance), with
+    each entry's ``_entry_row`` and the totals the claim's status needs."""
+
+    __slots__ = ("error", "outcome", "rows", "ins", "pat", "moves")
+
+    def __init__(self, outcome: A.LineOutcome | None, error: str | None, next_resp: int):
+        self.error = error
+        self.outcome = outcome
+        entries = outcome.entries if outcome is not None else ()
+        self.rows = tuple(_entry_row(e) for e in entries)
+        self.ins = sum(r[8] for r in self.rows)
+        self.pat = sum(r[9] for r in self.rows)
+        self.moves = any(e.kind is _TRANSFER and e.to_responsibility == next_resp for e in entries)
 
 
 def _sum_deltas(entries: Iterable[L.Entry]) -> tuple[int, int]:

@@ -170,19 +170,13 @@ class RejectedSet:
     error: str
 
 
-def _cents(text: str, no: int, name: str) -> int:
-    """An X12 R amount ("96", "96.5", "-160.00") as int cents (hot path: amounts repeat
-    in a remittance, so parsed ones are remembered)."""
-    cents = _KNOWN_CENTS.get(text)
-    if cents is not None:
-        return cents
-    cents = _parse_cents(text, no, name)
-    if len(_KNOWN_CENTS) < 100_000:
-        _KNOWN_CENTS[text] = cents
+def _cents(text: str, no: int, name: str, seen: dict[str, int]) -> int:
+    """An X12 R amount ("96", "96.5", "-160.00") as int cents; ``seen`` is the file's
+    amounts read so far (they repeat: one fee schedule, the same CAS amounts)."""
+    cents = seen.get(text)
+    if cents is None:
+        cents = seen[text] = _parse_cents(text, no, name)
     return cents
-
-
-_KNOWN_CENTS: dict[str, int] = {}
 
 
 def _parse_cents(text: str, no: int, name: str) -> int:
@@ -205,9 +199,9 @@ def _parse_cents(text: str, no: int, name: str) -> int:
     return -cents if neg else cents
 
 
-def _opt_cents(parts: list[str], i: int, no: int, name: str) -> int:
+def _opt_cents(parts: list[str], i: int, no: int, name: str, seen: dict[str, int]) -> int:
     if len(parts) > i and parts[i] != "":
-        return _cents(parts[i], no, name)
+        return _cents(parts[i], no, name, seen)
     return 0
 
 
@@ -265,11 +259,24 @@ def _envelope(text: str) -> tuple[str, str, str, str]:
 
 
 class _Reader:
-    def __init__(self) -> None:
+    """One file's reading state: envelope ids so far, and what repeats in a remittance
+    (amounts, whole CAS segments, DTM*472 dates, SVC01 codes, units), each read once
+    per file. Everything cached is immutable, so claims may share it; the caches go
+    with the file."""
+
+    __slots__ = ("isa13", "gs06", "version", "component", "cents", "cas", "dates", "codes",
+                 "units")  # fmt: skip
+
+    def __init__(self, component: str) -> None:
         self.isa13 = ""
         self.gs06 = ""
         self.version = ""
-        self.component = ":"
+        self.component = component
+        self.cents: dict[str, int] = {}
+        self.cas: dict[str, tuple[CasAdjustment, ...]] = {}
+        self.dates: dict[str, dt.date] = {}
+        self.codes: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+        self.units: dict[str, Decimal] = {}
 
     def comp(self, value: str) -> list[str]:
         return value.split(self.component)
@@ -278,7 +285,6 @@ class _Reader:
 def iter_835(data: bytes | str) -> Iterator[Remittance | RejectedSet]:  # noqa: C901
     """Yield each transaction set of the file as it is read (see the module docstring)."""
     text = decode(data) if isinstance(data, bytes) else data.lstrip("\ufeff")
-    rd = _Reader()
     rem: Remittance | None = None
     broken: str | None = None
     st_no = 0
@@ -287,7 +293,10 @@ def iter_835(data: bytes | str) -> Iterator[Remittance | RejectedSet]:  # noqa: 
     svc: ServicePayment | None = None
     n1 = ""
     body, element, component, terminator = _envelope(text)
-    rd.component = component
+    rd = _Reader(component)
+    cas_seen, dates = rd.cas, rd.dates
+    # A claim's own segments (most of a file) are told apart by their first 4 characters.
+    cas_h, svc_h, dtm_h, ref_h, amt_h = (x + element for x in ("CAS", "SVC", "DTM", "REF", "AMT"))
     no = 0
     # Strip only when the file has line breaks or indentation (most do not).
     tidy = "\n" not in body and "\r" not in body and terminator + " " not in body
@@ -296,31 +305,43 @@ def iter_835(data: bytes | str) -> Iterator[Remittance | RejectedSet]:  # noqa: 
         if not seg:
             continue
         no += 1
-        p = seg.split(element)
-        sid = p[0]
         if claim is not None:
             # Inside a claim payment: the segments that make up most of a file.
+            head = seg[:4]
             try:
-                if sid == "CAS":
-                    (svc.adjustments if svc is not None else claim.adjustments).extend(_cas(p, no))
+                if head == cas_h:
+                    cas = cas_seen.get(seg)
+                    if cas is None:
+                        cas = cas_seen[seg] = _cas(seg.split(element), no, rd.cents)
+                    (svc.adjustments if svc is not None else claim.adjustments).extend(cas)
                     continue
-                if sid == "SVC":
-                    svc = _svc(p, no, component, claim)
+                p = seg.split(element)
+                if head == svc_h:
+                    svc = _svc(p, no, rd, claim)
                     continue
-                n = len(p)
-                if sid == "DTM" and svc is not None and n > 2 and p[1] == "472":
-                    svc.service_date = _soft_date(p[2], no, "DTM*472", rem.notes)  # type: ignore[union-attr]
-                    continue
-                if sid == "REF" and svc is not None and n > 2 and p[1] == "6R":
-                    svc.control_number = p[2]
-                    continue
-                if sid == "AMT" and svc is not None and n > 2 and p[1] == "B6":
-                    svc.allowed_cents = _cents(p[2], no, "AMT*B6")
-                    continue
+                if svc is not None and len(p) > 2:
+                    q = p[1]
+                    if head == dtm_h and q == "472":
+                        d = dates.get(p[2])
+                        if d is None:
+                            d = _soft_date(p[2], no, "DTM*472", rem.notes)  # type: ignore[union-attr]
+                            if d is not None:
+                                dates[p[2]] = d
+                        svc.service_date = d
+                        continue
+                    if head == ref_h and q == "6R":
+                        svc.control_number = p[2]
+                        continue
+                    if head == amt_h and q == "B6":
+                        svc.allowed_cents = _cents(p[2], no, "AMT*B6", rd.cents)
+                        continue
             except _SetError as exc:
                 broken = str(exc)
                 claim = svc = None
                 continue
+        else:
+            p = seg.split(element)
+        sid = p[0]
         if sid == "ISA":
             rd.isa13 = _el(p, 13).strip()
             continue
@@ -368,6 +389,7 @@ def iter_835(data: bytes | str) -> Iterator[Remittance | RejectedSet]:  # noqa: 
                     broken or f"segment {no} ({sid}): transaction set {st02} has no SE",
                 )  # fmt: skip
                 rem, broken = None, None
+            claim = svc = None  # what follows is outside any set, not part of that claim
             continue
         if rem is None and broken is None:
             if sid == "SE":
@@ -398,6 +420,7 @@ def iter_835(data: bytes | str) -> Iterator[Remittance | RejectedSet]:  # noqa: 
             claim, svc, n1 = _segment(rd, rem, claim, svc, n1, no, sid, p)
         except _SetError as exc:
             broken = str(exc)
+            claim = svc = None  # the set is rejected: its first problem is the one to tell
     if rem is not None or broken is not None:
         yield RejectedSet(
             rd.isa13, rd.gs06, st02, st_no,
@@ -447,7 +470,7 @@ def read_835(data: bytes | str) -> list[Remittance | RejectedSet]:
 _GROUPS = frozenset(("CO", "PR", "OA", "PI", "CR"))
 
 
-def _cas(p: list[str], no: int) -> list[CasAdjustment]:
+def _cas(p: list[str], no: int, seen: dict[str, int]) -> tuple[CasAdjustment, ...]:
     n = len(p)
     group = p[1] if n > 1 else ""
     if group not in _GROUPS:
@@ -457,45 +480,45 @@ def _cas(p: list[str], no: int) -> list[CasAdjustment]:
         carc = p[i]
         if not carc:
             continue
-        amt = _cents(p[i + 1] if i + 1 < n else "", no, f"CAS{i + 1:02d} amount")
+        amt = _cents(p[i + 1] if i + 1 < n else "", no, f"CAS{i + 1:02d} amount", seen)
         out.append(CasAdjustment(group, carc, amt, p[i + 2] if i + 2 < n else ""))
     if not out:
         raise _SetError(f"segment {no}: CAS has no reason code and amount")
-    return out
+    return tuple(out)
 
 
-def _svc(p: list[str], no: int, component: str, claim: ClaimPayment) -> ServicePayment:
+def _svc(p: list[str], no: int, rd: _Reader, claim: ClaimPayment) -> ServicePayment:
     n = len(p)
-    code = (p[1] if n > 1 else "").split(component)
-    mods = tuple(code[2:6])
-    if "" in mods:
-        mods = tuple(x for x in mods if x)
-    svc = ServicePayment(
-        no,
-        code[0],
-        code[1] if len(code) > 1 else "",
-        mods,
-        _cents(p[2] if n > 2 else "", no, "SVC02 (billed)"),
-        _cents(p[3] if n > 3 else "", no, "SVC03 (paid)"),
-        p[4] if n > 4 else "",
-        _units(p[5], no) if n > 5 else None,
-    )
-    if not svc.procedure_code:
+    svc01 = p[1] if n > 1 else ""
+    code = rd.codes.get(svc01)
+    if code is None:
+        parts = svc01.split(rd.component)
+        mods = tuple(parts[2:6])
+        if "" in mods:
+            mods = tuple(x for x in mods if x)
+        code = rd.codes[svc01] = (parts[0], parts[1] if len(parts) > 1 else "", mods)
+    billed = _cents(p[2] if n > 2 else "", no, "SVC02 (billed)", rd.cents)
+    paid = _cents(p[3] if n > 3 else "", no, "SVC03 (paid)", rd.cents)
+    units = None
+    if n > 5 and p[5]:
+        units = rd.units.get(p[5])
+        if units is None:
+            units = rd.units[p[5]] = _units(p[5], no)
+    svc = ServicePayment(no, code[0], code[1], code[2], billed, paid, p[4] if n > 4 else "", units)
+    if not code[1]:
         claim.problems.append(
-            f"segment {no}: SVC01 {p[1] if n > 1 else ''!r} has no procedure code "
-            f"(the component separator is {component!r})"
+            f"segment {no}: SVC01 {svc01!r} has no procedure code "
+            f"(the component separator is {rd.component!r})"
         )
     if n > 6 and p[6]:
-        orig = p[6].split(component)
+        orig = p[6].split(rd.component)
         svc.original_code = orig[1] if len(orig) > 1 else None
         svc.original_modifiers = tuple(x for x in orig[2:6] if x)
     claim.services.append(svc)
     return svc
 
 
-def _units(text: str, no: int) -> Decimal | None:
-    if not text:
-        return None
+def _units(text: str, no: int) -> Decimal:
     try:
         return Decimal(text)
     except InvalidOperation:
@@ -525,9 +548,9 @@ def _segment(  # noqa: C901
             segment_no=no,
             claim_number=number,
             status_code=status,
-            billed_cents=_opt_cents(p, 3, no, "CLP03"),
-            paid_cents=_opt_cents(p, 4, no, "CLP04"),
-            patient_resp_cents=_opt_cents(p, 5, no, "CLP05"),
+            billed_cents=_opt_cents(p, 3, no, "CLP03", rd.cents),
+            paid_cents=_opt_cents(p, 4, no, "CLP04", rd.cents),
+            patient_resp_cents=_opt_cents(p, 5, no, "CLP05", rd.cents),
             filing_indicator=_el(p, 6),
             payer_claim_number=_el(p, 7),
             facility_code=_el(p, 8),
@@ -536,14 +559,23 @@ def _segment(  # noqa: C901
         )
         rem.claims.append(claim)
         return claim, None, n1
+    if sid == "NM1":
+        if claim is not None and svc is None:
+            if _el(p, 1) == "QC":
+                claim.patient_last, claim.patient_first = _el(p, 3), _el(p, 4)
+                claim.patient_id = _el(p, 9)
+            elif _el(p, 1) == "74":
+                claim.corrected_last = _el(p, 3) or None
+                claim.corrected_first = _el(p, 4) or None
+        return claim, svc, n1
     if sid == "SVC":
         if claim is None:
             raise _SetError(f"segment {no}: SVC before any CLP")
-        return claim, _svc(p, no, rd.component, claim), n1
+        return claim, _svc(p, no, rd, claim), n1
     if sid == "CAS":
         if claim is None:
             raise _SetError(f"segment {no}: CAS before any CLP")
-        (svc.adjustments if svc is not None else claim.adjustments).extend(_cas(p, no))
+        (svc.adjustments if svc is not None else claim.adjustments).extend(_cas(p, no, rd.cents))
         return claim, svc, n1
     if sid == "DTM":
         q, value = _el(p, 1), _el(p, 2)
@@ -571,20 +603,11 @@ def _segment(  # noqa: C901
         return claim, svc, n1
     if sid == "AMT":
         if svc is not None and _el(p, 1) == "B6":
-            svc.allowed_cents = _cents(_need(p, 2, no, "AMT02"), no, "AMT*B6")
+            svc.allowed_cents = _cents(_need(p, 2, no, "AMT02"), no, "AMT*B6", rd.cents)
         return claim, svc, n1
     if sid == "LQ":
         if svc is not None and _el(p, 2):
             svc.remarks.append(p[2])
-        return claim, svc, n1
-    if sid == "NM1":
-        if claim is not None and svc is None:
-            if _el(p, 1) == "QC":
-                claim.patient_last, claim.patient_first = _el(p, 3), _el(p, 4)
-                claim.patient_id = _el(p, 9)
-            elif _el(p, 1) == "74":
-                claim.corrected_last = _el(p, 3) or None
-                claim.corrected_first = _el(p, 4) or None
         return claim, svc, n1
     if sid == "MIA":
         if claim is not None:
@@ -596,7 +619,7 @@ def _segment(  # noqa: C901
         return claim, svc, n1
     if sid == "BPR":
         rem.handling_code = _need(p, 1, no, "BPR01 (handling code)")
-        amount = _cents(_need(p, 2, no, "BPR02 (amount)"), no, "BPR02")
+        amount = _cents(_need(p, 2, no, "BPR02 (amount)"), no, "BPR02", rd.cents)
         rem.check_amount_cents = -amount if _el(p, 3) == "D" else amount
         rem.payment_method = _el(p, 4)
         if _el(p, 16):
@@ -624,7 +647,9 @@ def _segment(  # noqa: C901
             if not p[i]:
                 continue
             reason = rd.comp(p[i])
-            amt = _cents(_need(p, i + 1, no, f"PLB{i + 1:02d} amount"), no, f"PLB{i + 1:02d}")
+            amt = _cents(
+                _need(p, i + 1, no, f"PLB{i + 1:02d} amount"), no, f"PLB{i + 1:02d}", rd.cents
+            )
             rem.provider_adjustments.append(
                 ProviderAdjustment(
                     no, provider, fiscal, reason[0], reason[1] if len(reason) > 1 else "", amt

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from svc_helpers import add_coverage, make_claim
 
 from billing_tui.db import models as m
+from billing_tui.db.engine import BULK_CACHE_KIB, bulk_sqlite_pragmas
 from billing_tui.db.uow import UnitOfWork, utcnow
 from billing_tui.domain import ledger as L
 from billing_tui.domain.errors import ConflictError, ValidationError
@@ -199,6 +200,54 @@ def test_reversal_and_repayment_example_5(db, admin, tmp_path):
     r3 = _import(db, admin, tmp_path, RemitPlan([reverse(first)], trace="T3"), name="third.835")
     assert r3.claims_exceptions == 1 and r3.exception_paid_cents == -16000
     _identities(r3)
+
+
+def test_the_same_reversal_twice_in_one_file_posts_once(db, admin, tmp_path):
+    """A payer repeating a CLP02 22 in one file: the first reverses the payment, the second
+    finds nothing left to reverse (an exception), so the money comes back once."""
+    cid = sent_claim(db, admin, tmp_path, charges=("200.00",))
+    f = claim_facts(db, [_number(db, cid)])[0]
+    first = ClaimPlan(
+        f.claim_number,
+        "1",
+        [LinePlan(f.lines[0], 16000, [("CO", "45", 4000)])],
+        payer_claim_number="ICN555",
+    )
+    _import(db, admin, tmp_path, RemitPlan([first], trace="T1"), name="first.835")
+    r = _import(
+        db,
+        admin,
+        tmp_path,
+        RemitPlan([reverse(first), reverse(first)], trace="T2"),
+        name="second.835",
+    )
+    _identities(r)
+    assert (r.claims_posted, r.claims_exceptions, r.reversals) == (1, 1, 1)
+    assert "cannot be found" in open_exceptions(db)[0].reason
+    claim, lines = _claim(db, cid)
+    assert (claim.ins_balance_cents, claim.pat_balance_cents) == (20000, 0)
+    assert lines == [(20000, 0)]
+    assert run_check(db).problems == []
+
+
+def test_bulk_pragmas_are_put_back_even_after_a_failure(db):
+    """The import's SQLite connection runs without mmap and with a small page cache; the
+    pooled connection gets its settings back whatever happens (PostgreSQL: no-op)."""
+    if not db.is_sqlite:
+        with db.engine.connect() as conn, bulk_sqlite_pragmas(conn):
+            return
+
+    def pragmas(conn):
+        raw = conn.connection.driver_connection
+        return tuple(raw.execute(f"PRAGMA {n}").fetchone()[0] for n in ("mmap_size", "cache_size"))
+
+    with db.engine.connect() as conn:
+        before = pragmas(conn)
+        assert before[0] > 0
+        with pytest.raises(RuntimeError), bulk_sqlite_pragmas(conn):
+            assert pragmas(conn) == (0, -BULK_CACHE_KIB)
+            raise RuntimeError("the import failed")
+        assert pragmas(conn) == before
 
 
 def test_reversal_without_original_is_an_exception(db, admin, tmp_path):

@@ -236,3 +236,24 @@ def test_check_envelope_refuses_without_reading_claims():
         check_envelope(_file(_set("0001", *HEADER)).replace("ST*835", "ST*837"))
     with pytest.raises(X12SyntaxError, match="does not start with an ISA"):
         check_envelope(b"\xef\xbb\xbf" + _set("0001", *HEADER).encode())
+
+
+def test_a_broken_set_names_its_first_problem():
+    """A bad CLP amount in the second claim rejects the set with that segment, not with a
+    later broken CAS of the same set."""
+    second = ("CLP*T000002*1*200*9X*24*12*ICN556", "SVC*HC:99213*200*96.5", "CAS*ZZ*45*10")
+    bad, good = read_835(_file(_set("0001", *HEADER, *CLAIM, *second), _set("0002", *HEADER)))
+    assert isinstance(bad, RejectedSet) and isinstance(good, Remittance)
+    assert bad.error == "segment 25: CLP04 '9X' is not an amount"
+
+
+def test_claim_segments_after_a_set_cut_short_are_outside_any_set():
+    """A set with no SE ends at GE; a service line's segments after it belong to no claim."""
+    text = (
+        f"{ISA}GS*HP*UHC*RIVERSIDE*20261120*1200*7*X*005010X221A1~"
+        + "ST*835*0001*005010X221A1~"
+        + "".join(s + "~" for s in (*HEADER, *CLAIM[:8]))
+        + "GE*1*7~DTM*472*20261001~IEA*1*000000007~"
+    )
+    with pytest.raises(X12SyntaxError, match=r"segment 20 \(DTM\): segment outside a transaction"):
+        read_835(text)
