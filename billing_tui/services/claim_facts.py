@@ -375,13 +375,41 @@ def apply_statuses(
         )
     conn = uow.session.connection()
     changed = 0
-    for i in range(0, len(rows), 1000):
-        changed += conn.execute(stmt.values(values), rows[i : i + 1000]).rowcount
+    if conn.dialect.name == "postgresql":
+        changed = _apply_statuses_pg(conn, rows, submitted_at is not None)
+    else:
+        for i in range(0, len(rows), 1000):
+            changed += conn.execute(stmt.values(values), rows[i : i + 1000]).rowcount
     if changed != len(rows):
         raise ConflictError("A claim in this batch", "it changed while it was being processed")
     for c, status in changes:
         c.status = status
         c.version += 1
+
+
+def _apply_statuses_pg(conn, rows: list[dict], with_submitted: bool) -> int:
+    """The same guarded UPDATE as one statement per 10,000 claims over unnest()ed arrays
+    (an executemany costs PostgreSQL a statement per claim). Returns the rows changed."""
+    cols = ["b_id", "b_version", "b_status", "b_priority", "b_deadline"]
+    types = ["bigint", "integer", "text", "integer", "date"]
+    sets = "status = v.b_status, version = t.version + 1, priority = v.b_priority, "
+    sets += "deadline_date = v.b_deadline"
+    if with_submitted:
+        cols.append("b_submitted")
+        types.append("date")
+        sets += ", submitted_at = v.b_submitted"
+    arrays = ", ".join(f"%s::{t}[]" for t in types)
+    sql = (
+        f"UPDATE claims AS t SET {sets} FROM unnest({arrays}) AS v({', '.join(cols)}) "
+        "WHERE t.id = v.b_id AND t.version = v.b_version"
+    )
+    changed = 0
+    with conn.connection.driver_connection.cursor() as cur:
+        for i in range(0, len(rows), 10_000):
+            chunk = rows[i : i + 10_000]
+            cur.execute(sql, [[r[c] for r in chunk] for c in cols])
+            changed += cur.rowcount
+    return changed
 
 
 def _auth_for(b: Bundle) -> str | None:

@@ -22,9 +22,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from billing_tui.db import models as m
+from billing_tui.db.bulk import bulk_insert
 from billing_tui.db.engine import Database
 from billing_tui.db.uow import UnitOfWork, utcnow
 from billing_tui.domain.claim_status import ClaimStatus, transition
@@ -408,8 +409,7 @@ def export_in(
                 rank=b.rank,
                 frequency=c.frequency_code,
             )
-    for i in range(0, len(rows), 1000):
-        s.execute(insert(m.SubmittedClaim), rows[i : i + 1000])
+    bulk_insert(s, m.SubmittedClaim.__table__, rows)
     uow.audit(
         actor,
         "batch_exported",
