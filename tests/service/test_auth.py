@@ -41,3 +41,13 @@ def test_success_resets_failure_count(db, users):
     for _ in range(4):
         with pytest.raises(AuthError, match="Unknown"):
             login(db, "rep", "wrong")
+
+
+def test_the_app_hashes_at_argon2s_production_cost(production_password_hasher):
+    """The suite hashes at argon2's cheapest cost for speed (conftest); the app must not."""
+    from argon2 import Type, extract_parameters, profiles
+
+    used = extract_parameters(production_password_hasher().hash("rep"))
+    floor = profiles.RFC_9106_LOW_MEMORY  # argon2-cffi's default: 64 MiB, 3 passes
+    assert used.type is Type.ID
+    assert used.memory_cost >= floor.memory_cost and used.time_cost >= floor.time_cost

@@ -1,4 +1,5 @@
-"""UI test fixtures: a demo practice built once per session, copied per test.
+"""UI test fixtures: a demo practice built once per session (per xdist worker, ~2 s),
+copied per test.
 
 The demo (``services.demo.build_demo``) is deterministic for a seed and ``today``, so
 screens built from it are stable enough to snapshot.
