@@ -145,7 +145,16 @@ def billed_coverage(
     return next((c for c in coverages if c.rank == responsibility), None)
 
 
-def load_bundles(uow: UnitOfWork, claim_ids: Sequence[int], *, lock: bool = False) -> list[Bundle]:
+def load_bundles(
+    uow: UnitOfWork,
+    claim_ids: Sequence[int],
+    *,
+    lock: bool = False,
+    other_services: bool = True,
+) -> list[Bundle]:
+    """Everything the scrubber and the 837P need about each claim, in chunks of plain rows.
+    ``other_services=False`` skips the patients' other claims (only the scrubber's
+    duplicate edit reads them; the export does not re-scrub)."""
     # Plain rows through the connection: the ORM's result machinery costs a second at 10k.
     s = uow.session.connection()
     out: list[Bundle] = []
@@ -251,15 +260,20 @@ def load_bundles(uow: UnitOfWork, claim_ids: Sequence[int], *, lock: bool = Fals
         for c in claims:
             spans[c.patient_id].append((c.service_date, c.service_date_to or c.service_date))
         candidates: dict[int, tuple[str, int]] = {}
-        for r in s.execute(
-            select(
-                m.Claim.id,
-                m.Claim.patient_id,
-                m.Claim.service_date,
-                m.Claim.service_date_to,
-                m.Claim.claim_number,
-            ).where(m.Claim.patient_id.in_(patient_ids), m.Claim.status != "void")
-        ):
+        others = (
+            s.execute(
+                select(
+                    m.Claim.id,
+                    m.Claim.patient_id,
+                    m.Claim.service_date,
+                    m.Claim.service_date_to,
+                    m.Claim.claim_number,
+                ).where(m.Claim.patient_id.in_(patient_ids), m.Claim.status != "void")
+            )
+            if other_services
+            else ()
+        )
+        for r in others:
             lo, hi = r[2], r[3] or r[2]
             if any(a <= hi and lo <= b for a, b in spans[r[1]]):
                 candidates[r[0]] = (r[4], r[1])

@@ -289,7 +289,7 @@ def export_in(
     practice = ref.practice
     if practice is None:
         raise ValidationError("the practice (billing provider) is not set up")
-    bundles = load_bundles(uow, [r[0] for r in ready], lock=True)
+    bundles = load_bundles(uow, [r[0] for r in ready], lock=True, other_services=False)
     by_payer: dict[int, list] = defaultdict(list)
     for b in bundles:
         if b.billed is None:
