@@ -27,6 +27,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from billing_tui.domain.errors import DomainError, ValidationError
 from billing_tui.domain.money import Money, parse_money
 from billing_tui.widgets.cells import money_cell
+from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -465,7 +466,7 @@ class DenialDetailScreen(Screen[None]):
             yield claims
             yield Static("", id="dd-notes")
             yield StatusLine(id="dd-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Denial"
@@ -572,7 +573,7 @@ class DenialDetailScreen(Screen[None]):
             table.add_row(
                 Text(c.claim_number, style="bold" if c.claim_id == r.claim_id else ""),
                 c.service_date.isoformat(),
-                c.billed_to[:26],
+                Text(c.billed_to[:26]),  # a str cell would be read as markup
                 c.status.replace("_", " "),
                 money_cell(c.total_charge_cents),
                 money_cell(c.ins_balance_cents),

@@ -25,6 +25,7 @@ from textual.worker import get_current_worker
 from billing_tui.domain.errors import DomainError
 from billing_tui.domain.money import Money
 from billing_tui.widgets.cells import count_cell, money_cell
+from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -164,7 +165,7 @@ class DenialsScreen(Screen[None]):
             rows.add_column("Root cause", key="root")
             yield rows
             yield StatusLine(id="den-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Denial work list"
@@ -252,14 +253,13 @@ class DenialsScreen(Screen[None]):
             title.update(f"{label}: oldest first, page {page}" + ("  (more: n)" if more else ""))
         table = self.query_one("#den-rows", DataTable)
         table.clear()
-        today = self.billing_app.today
         for r in rows:
-            table.add_row(
-                r.claim_number,
-                r.patient_name[:24],
-                r.payer_name[:24],
+            table.add_row(  # Text, not str: a DataTable reads a str as markup ("[/x]" breaks it)
+                Text(r.claim_number),
+                Text(r.patient_name[:24]),
+                Text(r.payer_name[:24]),
                 r.denied_on.isoformat(),
-                Text(str((today - r.denied_on).days), justify="right"),
+                Text(str(r.age_days), justify="right"),
                 money_cell(r.amount_cents),
                 (r.root_cause or "-").replace("_", " "),
                 key=str(r.denial_id),
@@ -288,7 +288,7 @@ class DenialsScreen(Screen[None]):
 
     @on(RowsLoaded)
     def _rows_loaded(self, message: RowsLoaded) -> None:
-        self._show_rows(message.group, message.rows, message.more, message.offset)
+        self._show_rows(message.group, message.rows, message.more, message.row_offset)
         self.refresh_bindings()
 
     @on(Failed)

@@ -41,6 +41,7 @@ from billing_tui.domain.queue_rules import (
     QueueSort,
     SortColumn,
 )
+from billing_tui.domain.reason_codes import category_label
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -177,7 +178,7 @@ class QueueEditorScreen(Screen[bool]):
                 with Vertical(classes="field"):
                     yield Label("Open denial of category")
                     yield SelectionList[str](
-                        *((c.replace("_", " "), c) for c in DENIAL_CATEGORIES), id="q-denials"
+                        *((category_label(c), c) for c in DENIAL_CATEGORIES), id="q-denials"
                     )
             with Horizontal(classes="row"):
                 with Vertical(classes="field"):

@@ -4,7 +4,9 @@ Every request is recorded in adjustment_requests. Within the requester's approva
 it posts at once (status "posted"); above it, it waits ("pending") for a user whose limit
 covers it and who is not the requester. Posting writes ledger entries only (write_off,
 adjustment or refund), re-derives the claim status, and an approved write-off on a denied
-line closes that line's denials once nothing is left open ("written_off").
+line closes that line's denials once nothing is left open ("written_off"). A denial waiting
+on a write-off request (denials.request_write_off) is settled by the decision itself, in
+the same transaction: approved -> written_off, denied -> open.
 """
 
 from __future__ import annotations
@@ -184,6 +186,98 @@ def _label(kind: str) -> str:
     return kind.replace("_", "-")
 
 
+def place_request(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    kind: str,
+    claim_id: int,
+    amount_cents: int,
+    carc: str | None,
+    reason: str,
+    claim_line_id: int | None,
+    resp: int | None,
+    refund_to: str | None = None,
+    now: dt.datetime,
+) -> ApprovalOutcome:
+    """Record a request in the caller's unit of work (posting it at once within the
+    actor's limit) without committing, so a caller such as a denial action can change
+    its own rows in the same transaction."""
+    if type(amount_cents) is not int:
+        raise TypeError("amount_cents must be int cents")
+    if amount_cents <= 0:
+        raise ValidationError(f"a {_label(kind)} must be more than 0.00", field="amount")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(f"a {_label(kind)} needs a reason", field="reason")
+    carc = (carc or "").strip() or None
+    if kind == "adjustment" and carc is None:
+        raise ValidationError("an adjustment needs a reason code (CARC)", field="carc")
+    if resp is not None and resp not in L.RESPONSIBILITIES:
+        raise ValidationError(f"responsibility {resp!r} is not 0-3", field="resp")
+    s = uow.session
+    claim = uow.claims.get(claim_id, lock=True)
+    if claim is None:
+        raise NotFoundError(f"claim id {claim_id} does not exist")
+    if claim_line_id is not None:
+        line = uow.claims.line(claim_line_id)
+        if line is None or line.claim_id != claim.id:
+            raise NotFoundError(f"claim {claim.claim_number} has no line with id {claim_line_id}")
+    lines, totals = _balances(s, claim)
+    if kind == "refund":
+        resp = _refund_resp(refund_to or "payer", totals)
+    elif resp is None:
+        owed = lines.get(claim_line_id, totals) if claim_line_id is not None else totals
+        resp = _owing_resp(claim, owed)
+    _plan(s, claim, kind, amount_cents, resp, claim_line_id)  # refuse early, clearly
+    req = m.AdjustmentRequest(
+        claim_id=claim.id,
+        claim_line_id=claim_line_id,
+        kind=kind,
+        amount_cents=amount_cents,
+        carc=carc,
+        reason=reason[:200],
+        status="pending",
+        requested_by=actor.user_id,
+        requested_at=now,
+        responsibility=resp,
+        refund_to=refund_to,
+    )
+    s.add(req)
+    s.flush()
+    at_once = actor.can_approve(amount_cents)
+    if at_once:
+        _apply(uow, actor, req, now)
+        req.status = "posted"
+        req.decided_by = actor.user_id
+        req.decided_at = now
+    uow.flush()
+    uow.audit(
+        actor,
+        f"{kind}_requested",
+        "claim",
+        claim.claim_number,
+        patient_id=claim.patient_id,
+        request=req.id,
+        amount=amount_cents,
+        carc=carc,
+        resp=resp,
+        to=refund_to,
+        status=req.status,
+        posting=req.posting_id,
+        reason=reason[:200],
+    )
+    money = Money(amount_cents).format(True)
+    if at_once:
+        msg = f"{_label(kind).capitalize()} of {money} posted to claim {claim.claim_number}"
+    else:
+        msg = (
+            f"{_label(kind).capitalize()} of {money} is above your approval limit; "
+            f"request #{req.id} waits for approval"
+        )
+    return ApprovalOutcome(req.id, req.status, msg)
+
+
 def request_kind(
     db: Database,
     actor: Actor,
@@ -197,84 +291,23 @@ def request_kind(
     resp: int | None,
     refund_to: str | None = None,
 ) -> ApprovalOutcome:
-    if type(amount_cents) is not int:
-        raise TypeError("amount_cents must be int cents")
-    if amount_cents <= 0:
-        raise ValidationError(f"a {_label(kind)} must be more than 0.00", field="amount")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(f"a {_label(kind)} needs a reason", field="reason")
-    carc = (carc or "").strip() or None
-    if kind == "adjustment" and carc is None:
-        raise ValidationError("an adjustment needs a reason code (CARC)", field="carc")
-    if resp is not None and resp not in L.RESPONSIBILITIES:
-        raise ValidationError(f"responsibility {resp!r} is not 0-3", field="resp")
-    now = utcnow()
+    """One request in its own transaction (see place_request)."""
     with UnitOfWork(db) as uow:
-        s = uow.session
-        claim = uow.claims.get(claim_id, lock=True)
-        if claim is None:
-            raise NotFoundError(f"claim id {claim_id} does not exist")
-        if claim_line_id is not None:
-            line = uow.claims.line(claim_line_id)
-            if line is None or line.claim_id != claim.id:
-                raise NotFoundError(
-                    f"claim {claim.claim_number} has no line with id {claim_line_id}"
-                )
-        lines, totals = _balances(s, claim)
-        if kind == "refund":
-            resp = _refund_resp(refund_to or "payer", totals)
-        elif resp is None:
-            owed = lines.get(claim_line_id, totals) if claim_line_id is not None else totals
-            resp = _owing_resp(claim, owed)
-        _plan(s, claim, kind, amount_cents, resp, claim_line_id)  # refuse early, clearly
-        req = m.AdjustmentRequest(
-            claim_id=claim.id,
-            claim_line_id=claim_line_id,
+        outcome = place_request(
+            uow,
+            actor,
             kind=kind,
+            claim_id=claim_id,
             amount_cents=amount_cents,
             carc=carc,
-            reason=reason[:200],
-            status="pending",
-            requested_by=actor.user_id,
-            requested_at=now,
-            responsibility=resp,
-            refund_to=refund_to,
-        )
-        s.add(req)
-        s.flush()
-        at_once = actor.can_approve(amount_cents)
-        if at_once:
-            _apply(uow, actor, req, now)
-            req.status = "posted"
-            req.decided_by = actor.user_id
-            req.decided_at = now
-        uow.flush()
-        uow.audit(
-            actor,
-            f"{kind}_requested",
-            "claim",
-            claim.claim_number,
-            patient_id=claim.patient_id,
-            request=req.id,
-            amount=amount_cents,
-            carc=carc,
+            reason=reason,
+            claim_line_id=claim_line_id,
             resp=resp,
-            to=refund_to,
-            status=req.status,
-            posting=req.posting_id,
-            reason=reason[:200],
+            refund_to=refund_to,
+            now=utcnow(),
         )
         uow.commit()
-        money = Money(amount_cents).format(True)
-        if at_once:
-            msg = f"{_label(kind).capitalize()} of {money} posted to claim {claim.claim_number}"
-        else:
-            msg = (
-                f"{_label(kind).capitalize()} of {money} is above your approval limit; "
-                f"request #{req.id} waits for approval"
-            )
-        return ApprovalOutcome(req.id, req.status, msg)
+        return outcome
 
 
 # --- use cases ----------------------------------------------------------------------------
@@ -378,6 +411,48 @@ def _pending(uow: UnitOfWork, request_id: int) -> m.AdjustmentRequest:
     return req
 
 
+def _waiting_denials(uow: UnitOfWork, req: m.AdjustmentRequest) -> list[m.Denial]:
+    """Denials whose write-off waits on this request (read before posting, which may
+    already close the line's denials)."""
+    return list(
+        uow.session.scalars(
+            select(m.Denial).where(
+                m.Denial.request_id == req.id, m.Denial.status == "approval_pending"
+            )
+        )
+    )
+
+
+def _settle_denials(
+    uow: UnitOfWork,
+    actor: Actor,
+    req: m.AdjustmentRequest,
+    claim: m.Claim,
+    denials: list[m.Denial],
+    now: dt.datetime,
+) -> None:
+    """The decision settles the denials waiting on it in the same transaction: approved
+    and posted -> written_off; denied -> open again for the rep to work another way."""
+    for denial in denials:
+        if req.status == "denied":
+            denial.status = "open"
+            denial.action = "write_off_denied"
+        else:
+            denial.status = "written_off"
+        denial.worked_at = now
+        uow.audit(
+            actor,
+            "denial_write_off_settled",
+            "claim",
+            claim.claim_number,
+            patient_id=claim.patient_id,
+            denial=denial.id,
+            request=req.id,
+            request_status=req.status,
+            status=denial.status,
+        )
+
+
 def approve_request(
     db: Database, actor: Actor, request_id: int, reason: str = ""
 ) -> ApprovalOutcome:
@@ -392,6 +467,7 @@ def approve_request(
             raise PermissionDenied(
                 f"{Money(req.amount_cents).format(True)} is above your approval limit of {limit}"
             )
+        denials = _waiting_denials(uow, req)
         _apply(uow, actor, req, now)
         req.status = "approved"
         req.decided_by = actor.user_id
@@ -411,6 +487,7 @@ def approve_request(
             posting=req.posting_id,
             reason=req.decision_reason,
         )
+        _settle_denials(uow, actor, req, claim, denials, now)
         uow.commit()
         return ApprovalOutcome(
             req.id,
@@ -448,5 +525,6 @@ def deny_request(db: Database, actor: Actor, request_id: int, reason: str) -> Ap
             amount=req.amount_cents,
             reason=reason[:200],
         )
+        _settle_denials(uow, actor, req, claim, _waiting_denials(uow, req), now)
         uow.commit()
         return ApprovalOutcome(req.id, "denied", f"request #{req.id} denied")

@@ -5,8 +5,9 @@ Every action is one unit of work with an audit event, and moves the denial's sta
 
     open -> appealed           (services/appeals.py; a lost appeal puts it back to open)
     open -> corrected          a replacement claim (frequency 7) carries the open balance
-    open -> approval_pending  a write-off request waits for approval (services/approvals.py)
-         -> written_off        ... once approved (or at once within the rep's limit)
+    open -> approval_pending   a write-off request waits for approval (services/approvals.py)
+         -> written_off        ... approved (or at once within the rep's limit)
+         -> open               ... denied (action write_off_denied)
     open -> transferred        the denied amount moved to the patient
     open -> rebilled           the claim moved to another coverage of the patient
 
@@ -74,7 +75,6 @@ AGE_FILTERS: dict[str, tuple[int | None, int | None]] = {
     "91+": (91, None),
 }
 PAGE = 50
-DONE_REQUEST = ("approved", "posted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,26 +213,18 @@ def _groups(uow: UnitOfWork, *, payer_id, age, today) -> list[DenialGroup]:
     return out
 
 
-def _rows(
-    uow: UnitOfWork,
-    *,
-    category: str,
-    carc: str,
-    payer_id,
-    age,
-    today,
-    offset: int,
-    limit: int,
-) -> tuple[list[DenialRow], bool]:
-    q = (
+def _row_select():
+    """The one select of denial rows (the work list's pages and the detail's row): a
+    column added here shows in both. Callers add their own where/order."""
+    return (
         select(
-            m.Denial.id,
+            m.Denial.id.label("denial_id"),
             m.Denial.claim_id,
             m.Claim.claim_number,
             m.Claim.patient_id,
             m.Patient.last_name,
             m.Patient.first_name,
-            m.Payer.name,
+            m.Payer.name.label("payer_name"),
             m.Denial.group_code,
             m.Denial.carc,
             m.Denial.rarc,
@@ -246,33 +238,49 @@ def _rows(
         .join(m.Claim, m.Claim.id == m.Denial.claim_id)
         .join(m.Patient, m.Patient.id == m.Claim.patient_id)
         .outerjoin(m.Payer, m.Payer.id == m.Claim.payer_id)
-        .where(m.Denial.status == "open", m.Denial.category == category, m.Denial.carc == carc)
+    )
+
+
+def _row(r, today: dt.date) -> DenialRow:
+    """A DenialRow from one row of _row_select()."""
+    return DenialRow(
+        denial_id=r.denial_id,
+        claim_id=r.claim_id,
+        claim_number=r.claim_number,
+        patient_id=r.patient_id,
+        patient_name=f"{r.last_name}, {r.first_name}",
+        payer_name=r.payer_name or "Self-pay",
+        group_code=r.group_code,
+        carc=r.carc,
+        rarc=r.rarc,
+        category=r.category,
+        amount_cents=r.amount_cents,
+        denied_on=r.denied_on,
+        age_days=(today - r.denied_on).days,
+        status=r.status,
+        root_cause=r.root_cause,
+        due_date=r.due_date,
+    )
+
+
+def _rows(
+    uow: UnitOfWork,
+    *,
+    category: str,
+    carc: str,
+    payer_id,
+    age,
+    today,
+    offset: int,
+    limit: int,
+) -> tuple[list[DenialRow], bool]:
+    q = _row_select().where(
+        m.Denial.status == "open", m.Denial.category == category, m.Denial.carc == carc
     )
     q = _filters(q, payer_id=payer_id, age=age, today=today)
     q = q.order_by(m.Denial.denied_on, m.Denial.id).offset(offset).limit(limit + 1)
     rows = [_row(r, today) for r in uow.session.execute(q)]
     return rows[:limit], len(rows) > limit
-
-
-def _row(r, today: dt.date) -> DenialRow:
-    return DenialRow(
-        denial_id=r[0],
-        claim_id=r[1],
-        claim_number=r[2],
-        patient_id=r[3],
-        patient_name=f"{r[4]}, {r[5]}",
-        payer_name=r[6] or "Self-pay",
-        group_code=r[7],
-        carc=r[8],
-        rarc=r[9],
-        category=r[10],
-        amount_cents=r[11],
-        denied_on=r[12],
-        age_days=(today - r[12]).days,
-        status=r[13],
-        root_cause=r[14],
-        due_date=r[15],
-    )
 
 
 def work_list(
@@ -287,7 +295,6 @@ def work_list(
     """Open denials grouped by category and CARC (biggest dollars first), with the first
     page of one group's denials (``group``, default the biggest), oldest first."""
     today = today or dt.date.today()
-    settle_write_off_requests(db)
     with UnitOfWork(db, write=False) as uow:
         groups = _groups(uow, payer_id=payer_id, age=age, today=today)
         keys = {(g.category, g.carc) for g in groups}
@@ -354,53 +361,6 @@ def payer_choices(db: Database) -> list[tuple[int, str]]:
         ]
 
 
-# --- write-off requests decided elsewhere -------------------------------------------------
-
-
-def settle_write_off_requests(db: Database, actor: Actor | None = None) -> int:
-    """Denials waiting on a write-off request follow its decision: approved (posted) ->
-    written_off; denied -> open again. Returns how many changed."""
-    with UnitOfWork(db, write=False) as uow:
-        waiting = uow.session.scalar(
-            select(m.Denial.id).where(m.Denial.status == "approval_pending").limit(1)
-        )
-    if waiting is None:
-        return 0
-    now = utcnow()
-    with UnitOfWork(db) as uow:
-        rows = uow.session.execute(
-            select(m.Denial, m.AdjustmentRequest.status, m.Claim.claim_number, m.Claim.patient_id)
-            .join(m.AdjustmentRequest, m.AdjustmentRequest.id == m.Denial.request_id)
-            .join(m.Claim, m.Claim.id == m.Denial.claim_id)
-            .where(m.Denial.status == "approval_pending")
-        ).all()
-        changed = 0
-        for denial, req_status, number, patient_id in rows:
-            if req_status in DONE_REQUEST:
-                denial.status = "written_off"
-            elif req_status == "denied":
-                denial.status = "open"
-                denial.action = "write_off_denied"
-            else:
-                continue
-            denial.worked_at = now
-            changed += 1
-            uow.audit(
-                actor,
-                "denial_write_off_settled",
-                "claim",
-                number,
-                patient_id=patient_id,
-                denial=denial.id,
-                request=denial.request_id,
-                request_status=req_status,
-                status=denial.status,
-            )
-        if changed:
-            uow.commit()
-        return changed
-
-
 # --- one denial ----------------------------------------------------------------------------
 
 
@@ -447,33 +407,9 @@ def load_denial(
 ) -> DenialDetail:
     """The denial with its reason, appeals and the whole account (an audited view)."""
     today = today or dt.date.today()
-    settle_write_off_requests(db, actor)
     with UnitOfWork(db, write=False) as uow:
         s = uow.session
-        r = s.execute(
-            select(
-                m.Denial.id,
-                m.Denial.claim_id,
-                m.Claim.claim_number,
-                m.Claim.patient_id,
-                m.Patient.last_name,
-                m.Patient.first_name,
-                m.Payer.name,
-                m.Denial.group_code,
-                m.Denial.carc,
-                m.Denial.rarc,
-                m.Denial.category,
-                m.Denial.amount_cents,
-                m.Denial.denied_on,
-                m.Denial.status,
-                m.Denial.root_cause,
-                m.Denial.due_date,
-            )
-            .join(m.Claim, m.Claim.id == m.Denial.claim_id)
-            .join(m.Patient, m.Patient.id == m.Claim.patient_id)
-            .outerjoin(m.Payer, m.Payer.id == m.Claim.payer_id)
-            .where(m.Denial.id == denial_id)
-        ).first()
+        r = s.execute(_row_select().where(m.Denial.id == denial_id)).first()
         if r is None:
             raise NotFoundError(f"denial {denial_id} does not exist")
         row = _row(r, today)
@@ -822,48 +758,45 @@ def request_write_off(
     amount_cents: int | None = None,
 ) -> DenialActionResult:
     """Ask to write off the denied amount (default: what is still open of it). Within the
-    rep's approval limit it posts at once; above it the request waits for a supervisor
-    (services/approvals.py) and the denial waits with it."""
+    rep's approval limit it posts at once (written_off); above it the request waits for a
+    supervisor (approval_pending) and services/approvals.py settles the denial when it
+    decides. Request and denial change in one transaction, so neither is left without the
+    other."""
     from billing_tui.services import approvals
 
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("say why the denied amount should be written off", field="reason")
-    with UnitOfWork(db, write=False) as uow:
-        denial, claim = _workable(uow, denial_id, None)
-        open_by = _denied_open(uow, denial, claim)
-        open_cents = sum(open_by.values())
-        line_id = denial.claim_line_id
-        resp = claim.responsibility
-        number = claim.claim_number
-        carc = denial.carc
-    cents = open_cents if amount_cents is None else amount_cents
-    if type(cents) is not int or cents <= 0:
-        raise ValidationError(
-            f"nothing of the denied amount is open on {number}; nothing to write off"
-            if amount_cents is None
-            else "the write-off must be more than 0.00",
-            field="amount",
-        )
-    if cents > open_cents:
-        raise ValidationError(
-            f"{Money(cents)} is more than the {Money(open_cents)} still open of this denial",
-            field="amount",
-        )
-    outcome = approvals.request_write_off(
-        db,
-        actor,
-        claim_id=claim.id,
-        amount_cents=cents,
-        carc=carc if RC.is_known(carc) else None,
-        reason=f"denial {carc}: {reason}"[:200],
-        claim_line_id=line_id,
-        resp=resp,
-    )
     now = utcnow()
     with UnitOfWork(db) as uow:
-        denial = uow.session.get(m.Denial, denial_id)
-        claim = uow.claims.get(denial.claim_id)
+        denial, claim = _workable(uow, denial_id, None)
+        open_cents = sum(_denied_open(uow, denial, claim).values())
+        number = claim.claim_number
+        cents = open_cents if amount_cents is None else amount_cents
+        if type(cents) is not int or cents <= 0:
+            raise ValidationError(
+                f"nothing of the denied amount is open on {number}; nothing to write off"
+                if amount_cents is None
+                else "the write-off must be more than 0.00",
+                field="amount",
+            )
+        if cents > open_cents:
+            raise ValidationError(
+                f"{Money(cents)} is more than the {Money(open_cents)} still open of this denial",
+                field="amount",
+            )
+        outcome = approvals.place_request(
+            uow,
+            actor,
+            kind="write_off",
+            claim_id=claim.id,
+            amount_cents=cents,
+            carc=denial.carc if RC.is_known(denial.carc) else None,
+            reason=f"denial {denial.carc}: {reason}"[:200],
+            claim_line_id=denial.claim_line_id,
+            resp=claim.responsibility,
+            now=now,
+        )
         posted = outcome.status == "posted"
         _mark(denial, actor, "written_off" if posted else "approval_pending", "write_off", now)
         denial.request_id = outcome.request_id

@@ -118,8 +118,7 @@ def test_rep_flow_open_root_cause_appeal_and_write_off_approval(db, users, tmp_p
     assert D.work_list(db).total_count == 0  # neither is on the work list now
     approve_request(db, supervisor, res.request_id, "ok")
     assert balances(db, claim2) == (10000, 0)
-    D.work_list(db)  # settles the decided request
-    assert _denial(db, denial2).status == "written_off"
+    assert _denial(db, denial2).status == "written_off"  # settled by the approval itself
     number2 = D.load_denial(db, rep, denial2).row.claim_number
     actions = _audit_actions(db, number2)
     for action in (
@@ -219,3 +218,12 @@ def test_rebill_to_another_coverage(db, users, tmp_path):
         assert c.ins_balance_cents == 30000
     assert "denial_rebilled" in _audit_actions(db, res.claim_number)
     assert run_check(db).ok
+
+
+def test_work_list_row_and_detail_row_are_the_same_row(db, users, tmp_path):
+    """One select serves both: the list's row of a denial is the detail's row."""
+    _claim, denial_id = denied_claim(db, users["admin"], tmp_path, carc="50")
+    [listed] = D.work_list(db).rows
+    assert listed.denial_id == denial_id
+    assert D.load_denial(db, users["rep"], denial_id).row == listed
+    assert D.group_rows(db, "medical_necessity", "50") == ([listed], False)

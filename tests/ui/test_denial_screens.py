@@ -150,6 +150,36 @@ async def test_write_off_request_waits_then_the_supervisor_approves(app: Billing
         db.dispose()
 
 
+async def test_names_with_brackets_show_as_typed(app: BillingApp, db_path: Path):
+    """Payer and patient names come from charge files and remits: "[/x]" in one is text,
+    not markup, in the work list and in the denial's account."""
+    import sqlite3
+
+    from billing_tui.services.auth import login
+
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE payers SET name = 'Acme [/x] Health'")
+        conn.execute("UPDATE patients SET last_name = 'Smith [Jr]'")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        # Straight to the work list (home's own tables are not under test here).
+        app.actor = login(app.db, "rep", "rep")
+        app.push_screen(DenialsScreen())
+        await settle(pilot)
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        detail = pilot.app.screen
+        assert isinstance(detail, DenialDetailScreen) and detail.detail is not None
+        assert detail.detail.row.payer_name == "Acme [/x] Health"
+        claims = detail.query_one("#dd-claims", DataTable)
+        assert "Acme [/x] Health" in [str(c) for c in claims.get_row_at(0)]
+        await pilot.press("escape")
+        await settle(pilot)
+        rows = pilot.app.screen.query_one("#den-rows", DataTable)
+        first = [str(c) for c in rows.get_row_at(0)]
+        assert "Acme [/x] Health" in first and first[1].startswith("Smith [Jr], ")
+
+
 async def test_age_and_payer_filters(app: BillingApp):
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "rep", "rep")
@@ -173,6 +203,45 @@ async def test_age_and_payer_filters(app: BillingApp):
         assert screen.payer_id is not None
         assert screen.wl.total_count <= total
         assert screen.payer_name in str(screen.query_one("#den-filters").render())
+
+
+async def test_groups_and_pages_of_the_work_list(app: BillingApp, monkeypatch):
+    """Another group's denials and the next page load under the groups; the footer's
+    "Next page" key follows whether more denials follow (changed in place)."""
+    from textual.widgets._footer import FooterKey
+
+    monkeypatch.setattr("billing_tui.screens.denials.PAGE", 2)
+
+    def next_page_key(screen) -> FooterKey:
+        return next(k for k in screen.query(FooterKey) if k.key == "n")
+
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "rep", "rep")
+        await pilot.press("f10")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, DenialsScreen)
+        groups = screen.wl.groups
+        first, second = groups[0], groups[1]
+        assert screen.group == (first.category, first.carc) and first.count > 2
+        assert len(screen.rows) == 2 and screen.more
+        assert not next_page_key(screen).has_class("-disabled")
+        page1 = [r.denial_id for r in screen.rows]
+        await pilot.press("n")
+        await settle(pilot)
+        assert screen.row_offset == 2 and len(screen.rows) == 2
+        assert not {r.denial_id for r in screen.rows} & set(page1)
+        assert "page 2" in str(screen.query_one("#den-rows-title").render())
+        await pilot.press("down")  # the next group: its oldest denials
+        await settle(pilot)
+        assert screen.group == (second.category, second.carc) and screen.row_offset == 0
+        assert {(r.category, r.carc) for r in screen.rows} == {screen.group}
+        small = next(i for i, g in enumerate(groups) if g.count <= 2)
+        screen.query_one("#den-groups", DataTable).move_cursor(row=small)
+        await settle(pilot)
+        assert screen.group == (groups[small].category, groups[small].carc)
+        assert not screen.more
+        assert next_page_key(screen).has_class("-disabled")
 
 
 def test_denial_work_list_snapshot(snap_compare, db_url: str) -> None:
@@ -225,3 +294,20 @@ def test_denial_detail_snapshot(snap_compare, db_url: str) -> None:
         await _open_first_denial(pilot)
 
     assert snap_compare(BillingApp(db_url, today=TODAY), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_footer_rebuild_queued_before_leaving_is_harmless(app: BillingApp):
+    """Escape right after f10 can leave a footer rebuild queued for the screen just
+    closed; it must do nothing then (raising would stop the app)."""
+    from billing_tui.widgets.keys_footer import KeysFooter
+
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "rep", "rep")
+        home = pilot.app.screen
+        await pilot.press("f10")
+        await settle(pilot)
+        footer = pilot.app.screen.query_one(KeysFooter)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert pilot.app.screen is home and not footer.is_attached
+        await footer.recompose()  # the queued call, run late
