@@ -503,7 +503,7 @@ class Denial(Base):
         ),
         # The denial-rate report aggregates a date range of denials from this index alone.
         Index("ix_denials_trend", "denied_on", "claim_id", "carc", "category", "amount_cents"),
-        # Write-off requests waiting for a supervisor (settled by services/denials.py).
+        # Write-off requests waiting for a supervisor (settled by services/approvals.py).
         Index(
             "ix_denials_write_off_pending",
             "request_id",

@@ -134,3 +134,28 @@ def test_work_list_and_detail_write_nothing_for_waiting_requests(db, users, tmp_
     assert _counts(db) == before
     assert _denial(db, denial_id).status == "approval_pending"
     assert D.load_denial(db, users["rep"], denial_id).row.status == "approval_pending"
+
+
+def test_upgrade_settles_denials_decided_under_the_lazy_rule(db, users, tmp_path):
+    """Before 0009 a decided request settled its denial on the next list load; a denial
+    decided but not yet loaded is settled by the migration, so none waits forever."""
+    from alembic import command
+    from billing_tui.db import migrate
+
+    _, approved_id, approved = _pending_write_off(db, users, tmp_path)
+    _, denied_id, denied = _pending_write_off(db, users, tmp_path)
+    _, waiting_id, _ = _pending_write_off(db, users, tmp_path)
+    with db.engine.begin() as conn:  # decided the old way: the request only
+        for request_id, status in ((approved.request_id, "posted"), (denied.request_id, "denied")):
+            conn.execute(
+                m.AdjustmentRequest.__table__.update()
+                .where(m.AdjustmentRequest.id == request_id)
+                .values(status=status)
+            )
+        cfg = migrate._config(conn)
+        command.downgrade(cfg, "0008")
+        command.upgrade(cfg, "head")
+    assert _denial(db, approved_id).status == "written_off"
+    d = _denial(db, denied_id)
+    assert (d.status, d.action) == ("open", "write_off_denied")
+    assert _denial(db, waiting_id).status == "approval_pending"  # still pending: untouched
