@@ -144,32 +144,36 @@ class DenialsScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
+        # Query first: the work list loads in its thread while the widgets below are built
+        # and styled, and is usually back before the first paint (one paint, not two).
+        self.reload()
         yield Header()
         with Vertical(id="den-body"):
             yield Static("", id="den-filters")
+            # Fixed column widths: the layout never jumps between pages, and the table
+            # does not measure every cell of every row to size its columns.
             groups = DataTable(id="den-groups", cursor_type="row", zebra_stripes=True)
-            groups.add_column("Category", key="category")
-            groups.add_column("CARC", key="carc")
-            groups.add_column("What the payer said", key="description")
-            groups.add_column(Text("Denials", justify="right"), key="count")
-            groups.add_column(Text("Dollars", justify="right"), key="dollars")
+            groups.add_column("Category", key="category", width=26)
+            groups.add_column("CARC", key="carc", width=5)
+            groups.add_column("What the payer said", key="description", width=58)
+            groups.add_column(Text("Denials", justify="right"), key="count", width=7)
+            groups.add_column(Text("Dollars", justify="right"), key="dollars", width=12)
             yield groups
             yield Static("", id="den-rows-title")
             rows = DataTable(id="den-rows", cursor_type="row", zebra_stripes=True)
-            rows.add_column("Claim", key="claim")
-            rows.add_column("Patient", key="patient")
-            rows.add_column("Payer", key="payer")
-            rows.add_column("Denied", key="denied")
-            rows.add_column(Text("Age", justify="right"), key="age")
-            rows.add_column(Text("Amount", justify="right"), key="amount")
-            rows.add_column("Root cause", key="root")
+            rows.add_column("Claim", key="claim", width=14)
+            rows.add_column("Patient", key="patient", width=24)
+            rows.add_column("Payer", key="payer", width=24)
+            rows.add_column("Denied", key="denied", width=10)
+            rows.add_column(Text("Age", justify="right"), key="age", width=5)
+            rows.add_column(Text("Amount", justify="right"), key="amount", width=10)
+            rows.add_column("Root cause", key="root", width=14)
             yield rows
             yield StatusLine(id="den-status")
         yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Denial work list"
-        self.reload()
 
     def on_screen_resume(self) -> None:
         if self.opened:  # back from a denial: it may have left the list
