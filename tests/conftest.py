@@ -169,6 +169,15 @@ def db(request, tmp_path, sqlite_template) -> Database:
 
 
 @pytest.fixture
+def pg_db() -> Database:
+    """The run's PostgreSQL database, emptied (for tests that build their own data on
+    it, such as a demo practice for the screens)."""
+    database = _pg_database()
+    _empty_pg(database)
+    return database
+
+
+@pytest.fixture
 def admin(db):
     from billing_tui.services.auth import create_user
 

@@ -207,7 +207,9 @@ def _groups(uow: UnitOfWork, *, payer_id, age, today) -> list[DenialGroup]:
     for cat, carc, n, cents in uow.session.execute(q):
         rc = RC.lookup(carc)
         out.append(
-            DenialGroup(cat, RC.category_label(cat), carc, rc.description, rc.known, n, cents or 0)
+            DenialGroup(
+                cat, RC.category_label(cat), carc, rc.description, rc.known, n, int(cents or 0)
+            )
         )
     out.sort(key=lambda g: (-g.amount_cents, g.category, g.carc))
     return out

@@ -39,6 +39,8 @@ def test_work_list_groups_by_category_and_carc_with_counts_and_dollars(db, users
         ("medical_necessity", "50", 1, 8000),
     ]
     assert (wl.total_count, wl.total_cents) == (3, 50000)
+    # Exact int cents on both databases (PostgreSQL's SUM is numeric: Money refuses it).
+    assert {type(g.amount_cents) for g in wl.groups} | {type(wl.total_cents)} == {int}
     assert wl.group == ("authorization", "197")
     assert sorted(r.amount_cents for r in wl.rows) == [12000, 30000]
     # one group's rows, and the filters

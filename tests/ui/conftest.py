@@ -48,6 +48,19 @@ def db_url(db_path: Path) -> str:
     return f"sqlite:///{db_path}"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def demo_url_each_db(request: pytest.FixtureRequest) -> str:
+    """The demo practice on each database: the SQLite copy, or built into the run's
+    PostgreSQL database (the same seed and day), for flows that must work on both."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("db_url")
+    from billing_tui.services.demo import build_demo
+
+    pg = request.getfixturevalue("pg_db")
+    build_demo(pg, claims=DEMO_CLAIMS, seed=DEMO_SEED, today=TODAY)
+    return pg.url
+
+
 @pytest.fixture
 def app(db_url: str) -> BillingApp:
     return BillingApp(db_url, today=TODAY)

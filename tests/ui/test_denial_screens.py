@@ -1,4 +1,5 @@
-"""Denial and appeal screens driven by real keys on the demo practice (SQLite copy)."""
+"""Denial and appeal screens driven by real keys on the demo practice (a SQLite copy; the
+rep's appeal and write-off flows also on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -54,7 +55,10 @@ def _status(pilot: Pilot, sel: str) -> StatusLine:
     return pilot.app.screen.query_one(sel, StatusLine)
 
 
-async def test_rep_opens_a_denial_sets_root_cause_and_appeals(app: BillingApp, letters_in_tmp):
+async def test_rep_opens_a_denial_sets_root_cause_and_appeals(
+    demo_url_each_db: str, letters_in_tmp
+):
+    app = BillingApp(demo_url_each_db, today=TODAY)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "rep", "rep")
         detail = await _open_first_denial(pilot)
@@ -102,10 +106,12 @@ async def test_rep_opens_a_denial_sets_root_cause_and_appeals(app: BillingApp, l
         assert deadlines == sorted(deadlines)
 
 
-async def test_write_off_request_waits_then_the_supervisor_approves(app: BillingApp, db_url):
+async def test_write_off_request_waits_then_the_supervisor_approves(demo_url_each_db: str):
     from billing_tui.services.approvals import approve_request
     from billing_tui.services.auth import login
 
+    db_url = demo_url_each_db
+    app = BillingApp(db_url, today=TODAY)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "rep", "rep")
         detail = await _open_first_denial(pilot)
