@@ -42,7 +42,7 @@ from billing_tui.screens.call_note import (
     CallNoteScreen,
     format_duration,
 )
-from billing_tui.widgets.cells import date_cell, money_cell, right
+from billing_tui.widgets.cells import date_cell, money_cell, right, text_cell
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -238,7 +238,7 @@ class ActionDialog(ModalScreen["ActionResult | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self.dialog_title
+            box.border_title = Text(self.dialog_title)  # names a claim: never markup
             yield from self.body()
             yield StatusLine(id="dialog-status")
         yield Footer()
@@ -305,6 +305,7 @@ class FollowUpDialog(ActionDialog):
             f"Claim {self.claim.claim_number}: next follow-up "
             + (current.isoformat() if current else "not set"),
             classes="dialog-text",
+            markup=False,
         )
         yield Input(
             value=current.isoformat() if current else "",
@@ -353,6 +354,7 @@ class StatusDialog(ActionDialog):
         yield Static(
             f"Claim {claim.claim_number} is {_status_label(claim.status)}. It can become:",
             classes="dialog-text",
+            markup=False,
         )
         balance = claim.ins_balance_cents + claim.pat_balance_cents
         options = []
@@ -414,7 +416,7 @@ class ConfirmDialog(ActionDialog):
         self.ask_reason = ask_reason
 
     def body(self) -> ComposeResult:
-        yield Static(self.text, classes="dialog-text")
+        yield Static(self.text, classes="dialog-text", markup=False)  # names payer, claim
         if self.ask_reason:
             yield Input(placeholder="reason (optional)", id="confirm-reason", max_length=200)
         yield Static("enter confirms, escape cancels", classes="dialog-hint")
@@ -759,9 +761,9 @@ class AccountScreen(Screen[None]):
             if c.claim_id in open_denied:
                 flags.append("denial")
             table.add_row(
-                c.claim_number,
+                text_cell(c.claim_number),
                 c.service_date.isoformat(),
-                f"{_RESP_SHORT.get(c.responsibility, '')} {c.billed_to}",
+                text_cell(f"{_RESP_SHORT.get(c.responsibility, '')} {c.billed_to}"),
                 _status_label(c.status),
                 money_cell(c.total_charge_cents),
                 money_cell(c.ins_balance_cents),
@@ -894,7 +896,7 @@ class AccountScreen(Screen[None]):
             detail.border_title = "Lines and ledger"
         else:
             phone = f" · {claim.payer_phone}" if claim.payer_phone else ""
-            detail.border_title = (
+            detail.border_title = Text(
                 f"{claim.claim_number} · {_status_label(claim.status)} · {claim.payer_name}{phone}"
             )
 

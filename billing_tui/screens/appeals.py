@@ -22,7 +22,7 @@ from textual.worker import get_current_worker
 
 from billing_tui.domain.errors import DomainError
 from billing_tui.screens.denial_detail import URGENCY_STYLE, DenialDialog
-from billing_tui.widgets.cells import money_cell
+from billing_tui.widgets.cells import money_cell, text_cell
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ class OutcomeDialog(DenialDialog):
             f"{a.level_label.capitalize()} appeal on {a.claim_number} ({a.payer_name}), "
             f"filed {a.filed_on.isoformat() if a.filed_on else '-'}",
             classes="dialog-text",
+            markup=False,
         )
         yield Input(placeholder="note (optional)", id="outcome-note")
         yield OptionList(*(Option(label, id=key) for key, label in OUTCOME_LABELS), id="outcomes")
@@ -179,10 +180,10 @@ class AppealsScreen(Screen[None]):
                 Text(r.deadline.isoformat(), style=style),
                 Text(str(r.days_left), style=style, justify="right"),
                 r.level_label,
-                r.claim_number,
-                r.patient_name[:22],
-                r.payer_name[:22],
-                r.carc,
+                text_cell(r.claim_number),
+                text_cell(r.patient_name[:22]),
+                text_cell(r.payer_name[:22]),
+                text_cell(r.carc),
                 money_cell(r.amount_cents),
                 r.status + (f" ({r.outcome})" if r.outcome else ""),
                 key=str(r.appeal_id),

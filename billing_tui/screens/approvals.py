@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -23,7 +24,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import DomainError
 from billing_tui.domain.money import Money
-from billing_tui.widgets.cells import money_cell, right
+from billing_tui.widgets.cells import money_cell, right, text_cell
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ class DecisionDialog(ModalScreen["ApprovalOutcome | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self.dialog_title
+            box.border_title = Text(self.dialog_title)  # may name a claim: never markup
             yield Static(self.text, classes="dialog-text", markup=False)
             placeholder = "reason (required)" if self.reason_required else "note (optional)"
             yield Input(placeholder=placeholder, id="decision-reason", max_length=200)
@@ -235,11 +236,11 @@ class ApprovalsScreen(Screen[None]):
             table.add_row(
                 str(r.id),
                 KIND_LABELS.get(r.kind, r.kind),
-                r.claim_number,
-                r.patient_name,
+                text_cell(r.claim_number),
+                text_cell(r.patient_name),
                 money_cell(r.amount_cents),
-                r.carc or "",
-                r.requested_by,
+                text_cell(r.carc or ""),
+                text_cell(r.requested_by),
                 local_time(r.requested_at),
                 key=str(r.id),
             )

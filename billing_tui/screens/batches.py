@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -27,7 +28,7 @@ from billing_tui.domain.errors import DomainError, ValidationError
 from billing_tui.domain.money import Money, parse_money
 from billing_tui.screens.approvals import local_time
 from billing_tui.screens.lookup import DEBOUNCE_SECONDS, KIND_LABELS
-from billing_tui.widgets.cells import money_cell, right
+from billing_tui.widgets.cells import money_cell, right, text_cell
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -194,7 +195,8 @@ class NewBatchScreen(ModalScreen["BatchSummary | None"]):
         box.clear_options()
         for i, mt in enumerate(matches):
             extra = mt.detail if mt.kind == "payer" else f"{mt.account_no} · born {mt.dob}"
-            box.add_option(Option(f"{KIND_LABELS[mt.kind]:<8}{mt.label} · {extra}", id=str(i)))
+            label = Text(f"{KIND_LABELS[mt.kind]:<8}{mt.label} · {extra}")  # never markup
+            box.add_option(Option(label, id=str(i)))
         box.display = bool(matches)
         if matches:
             box.highlighted = 0
@@ -450,8 +452,8 @@ class BatchesScreen(Screen[None]):
         for b in self.batches:
             table.add_row(
                 f"#{b.id}",
-                b.payer_name,
-                f"{METHOD_SHORT.get(b.method, b.method)} {b.trace_number}",
+                text_cell(b.payer_name),
+                text_cell(f"{METHOD_SHORT.get(b.method, b.method)} {b.trace_number}"),
                 b.deposit_date.isoformat(),
                 money_cell(b.amount_cents),
                 money_cell(b.posted_cents),
@@ -641,14 +643,14 @@ class BatchPostingsScreen(Screen[None]):
         table.clear()
         for r in self.rows:
             table.add_row(
-                r.claim_number,
-                r.patient_name,
+                text_cell(r.claim_number),
+                text_cell(r.patient_name),
                 "" if r.line_no is None else str(r.line_no),
                 money_cell(r.paid_cents),
                 money_cell(r.adjustment_cents),
                 money_cell(r.patient_share_cents),
                 local_time(r.posted_at),
-                r.posted_by,
+                text_cell(r.posted_by),
                 "reversed" if r.reversed else "",
             )
         self.query_one("#bp-panel").border_title = f"Postings ({len(self.rows)})"

@@ -189,7 +189,8 @@ class CallNoteScreen(ModalScreen["CallNoteSaved | None"]):
     def compose(self) -> ComposeResult:
         ctx = self.context
         with Vertical(id="note-box") as box:
-            box.border_title = f"Call note · {ctx.claim_number} · {ctx.patient_name}"
+            # Text, not str: a str title is read as markup, and names are database text.
+            box.border_title = Text(f"Call note · {ctx.claim_number} · {ctx.patient_name}")
             phone = f" · {ctx.payer_phone}" if ctx.payer_phone else ""
             yield Static(
                 Text(

@@ -243,7 +243,8 @@ class ClaimEntryScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="ce-body"):
-            yield Static("New claim", id="ce-title")
+            # markup=False: these show patient names, codes and scrubber messages as typed.
+            yield Static("New claim", id="ce-title", markup=False)
             with Horizontal(classes="ce-row"):
                 yield Label("Account no.")
                 yield Input(
@@ -265,7 +266,7 @@ class ClaimEntryScreen(Screen[None]):
             with Horizontal(classes="ce-row"):
                 yield Label("Diagnoses")
                 yield Input(placeholder="I10 E11.9 (f4: pick by words)", id="ce-dx", compact=True)
-            yield Static("", id="ce-dx-desc")
+            yield Static("", id="ce-dx-desc", markup=False)
             with Horizontal(classes="ce-row", id="ce-pcn-row"):
                 yield Label("Payer claim no")
                 yield Input(
@@ -277,7 +278,7 @@ class ClaimEntryScreen(Screen[None]):
             )
             yield VerticalScroll(id="ce-lines")
             yield Static("", id="ce-total")
-            yield Static("", id="ce-findings")
+            yield Static("", id="ce-findings", markup=False)
             yield StatusLine(id="ce-status")
         yield Footer()
 
@@ -339,11 +340,11 @@ class ClaimEntryScreen(Screen[None]):
         account.value = form.account_no
         account.disabled = form.claim_id is not None
         cov = self.query_one("#ce-coverage", Select)
-        cov.set_options([(c.label, c.id) for c in form.coverages])
+        cov.set_options([(Text(c.label), c.id) for c in form.coverages])  # payer names
         if form.coverage_id is not None:
             cov.value = form.coverage_id
         prov = self.query_one("#ce-provider", Select)
-        prov.set_options([(p.label, p.id) for p in form.providers])
+        prov.set_options([(Text(p.label), p.id) for p in form.providers])
         if form.provider_id is not None:
             prov.value = form.provider_id
         self.query_one("#ce-pos", Input).value = form.place_of_service

@@ -203,6 +203,7 @@ class AppealDialog(DenialDialog):
             f"Claim {d.row.claim_number} · {d.row.group_code}-{d.row.carc} · "
             f"{Money(d.row.amount_cents).format(True)} denied {d.row.denied_on.isoformat()}",
             classes="dialog-text",
+            markup=False,  # names a claim: never markup
         )
         yield Static("", id="appeal-deadline", classes="dialog-text")
         yield Static("Argument (why the payer should pay):", classes="dialog-hint")
@@ -267,6 +268,7 @@ class CorrectedClaimDialog(DenialDialog):
             f"A replacement claim (frequency 7) for {d.row.claim_number}: same lines, the open "
             f"{Money(d.open_cents).format(True)} moves onto it, and it goes through the scrubber.",
             classes="dialog-text",
+            markup=False,
         )
         yield Static("Payer's claim number (REF*F8):", classes="dialog-hint")
         yield Input(value=d.payer_claim_number or "", id="payer-claim-number")
@@ -309,6 +311,7 @@ class WriteOffDialog(DenialDialog):
             f"{Money(d.open_cents).format(True)}). Your limit: "
             + ("unlimited" if limit is None else Money(limit).format(True))
             + "; above it the request waits for a supervisor.",
+            markup=False,
             classes="dialog-text",
         )
         yield Static("Amount:", classes="dialog-hint")
@@ -356,6 +359,7 @@ class ConfirmDialog(DenialDialog):
             f"Move {Money(d.open_cents).format(True)} of this denial on {d.row.claim_number} "
             "from the payer to the patient?",
             classes="dialog-text",
+            markup=False,
         )
         yield Static("enter transfers; escape cancels", classes="dialog-hint")
 
@@ -380,9 +384,13 @@ class RebillDialog(DenialDialog):
             f"Bill {d.row.claim_number} to another coverage of the patient "
             "(its open insurance balance moves there; marked for rebill):",
             classes="dialog-text",
+            markup=False,
         )
         yield OptionList(
-            *(Option(f"Rank {t.rank}: {t.payer_name}", id=str(t.rank)) for t in d.rebill_targets),
+            *(
+                Option(Text(f"Rank {t.rank}: {t.payer_name}"), id=str(t.rank))
+                for t in d.rebill_targets
+            ),
             id="rebill-targets",
         )
         yield Static("enter rebills to the highlighted payer", classes="dialog-hint")
@@ -497,7 +505,7 @@ class DenialDetailScreen(Screen[None]):
         r = d.row
         self.sub_title = f"Denial on {r.claim_number}"
         box = self.query_one("#dd-denial", Static)
-        box.border_title = f"{r.group_code}-{r.carc} · {d.category_label}"
+        box.border_title = Text(f"{r.group_code}-{r.carc} · {d.category_label}")
         lines = [
             Text.assemble(("Payer said: ", "bold"), d.description),
         ]
@@ -550,7 +558,7 @@ class DenialDetailScreen(Screen[None]):
         box.update(Text("\n").join(lines))
         acc = d.account
         abox = self.query_one("#dd-account", Static)
-        abox.border_title = f"{acc.name} · {acc.account_no}"
+        abox.border_title = Text(f"{acc.name} · {acc.account_no}")  # a name: never markup
         alines = [
             Text(f"DOB {acc.dob.isoformat()} · {acc.phone or 'no phone'}"),
             Text.assemble(

@@ -24,7 +24,7 @@ from textual_plotext import PlotextPlot
 
 from billing_tui.domain.errors import DomainError
 from billing_tui.domain.money import Money
-from billing_tui.widgets.cells import count_cell, money_cell, right
+from billing_tui.widgets.cells import count_cell, money_cell, right, text_cell
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -200,7 +200,7 @@ class DenialTrendsScreen(Screen[None]):
         table.add_column(right("Rate $"), key="dollar_rate")
         for r in rows:
             table.add_row(
-                r.label[:40],
+                text_cell(r.label[:40]),  # payer names are database text
                 count_cell(r.denied_claims),
                 count_cell(r.adjudicated_claims),
                 _pct(r.claim_rate),

@@ -62,7 +62,7 @@ class PayerPicker(ModalScreen["int | None | bool"]):
         with Vertical() as box:
             box.border_title = "Filter by payer"
             options = [Option("All payers", id="all")]
-            options += [Option(name, id=str(pid)) for pid, name in self.payers]
+            options += [Option(Text(name), id=str(pid)) for pid, name in self.payers]
             yield OptionList(*options, id="payer-options")
         yield Footer()
 

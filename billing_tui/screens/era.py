@@ -30,7 +30,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import DomainError
 from billing_tui.domain.money import Money
-from billing_tui.widgets.cells import count_cell, money_cell, right
+from billing_tui.widgets.cells import count_cell, money_cell, right, text_cell
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -194,7 +194,7 @@ class ResolveExceptionScreen(ModalScreen["str | None"]):
     def compose(self) -> ComposeResult:
         with Vertical(id="era-resolve") as box:
             box.border_title = "Resolve exception"
-            yield Static(self.what)
+            yield Static(self.what, markup=False)  # the remit's claim no. and reason
             yield Input(placeholder="how it was worked (posted by hand, refund requested, ...)",
                         id="era-note")  # fmt: skip
             yield StatusLine(id="era-resolve-status")
@@ -286,9 +286,10 @@ class EraScreen(Screen[None]):
         with Vertical(id="era-body"):
             yield Static("", id="era-result")
             yield ProgressBar(total=None, show_eta=False, id="era-progress")
-            yield Static("", id="era-title")
+            # markup=False: titles and details quote the remit (payer, trace, names).
+            yield Static("", id="era-title", markup=False)
             yield DataTable(id="era-table", cursor_type="row", zebra_stripes=True)
-            detail = Static("", id="era-detail")
+            detail = Static("", id="era-detail", markup=False)
             detail.border_title = "Details"
             yield detail
             yield StatusLine(id="era-status")
@@ -408,8 +409,8 @@ class EraScreen(Screen[None]):
         for r in self.rows:
             table.add_row(
                 f"{r.imported_at:%m/%d/%Y %H:%M}",
-                r.payer_name[:24],
-                r.trace_number[:16],
+                text_cell(r.payer_name[:24]),
+                text_cell(r.trace_number[:16]),
                 money_cell(r.check_amount_cents),
                 money_cell(r.paid_cents),
                 money_cell(r.plb_cents),
@@ -437,13 +438,13 @@ class EraScreen(Screen[None]):
                 else Text(f"exception: {c.exception_reason or 'not posted'}"[:40], style="yellow")
             )
             table.add_row(
-                c.claim_number,
-                (c.patient_name or "")[:22],
-                f"{c.status_code} {c.status_label}"[:24],
+                text_cell(c.claim_number),
+                text_cell((c.patient_name or "")[:22]),
+                text_cell(f"{c.status_code} {c.status_label}"[:24]),
                 money_cell(c.billed_cents),
                 money_cell(c.paid_cents),
                 money_cell(c.patient_resp_cents),
-                (c.payer_claim_number or "")[:18],
+                text_cell((c.payer_claim_number or "")[:18]),
                 result,
                 key=str(c.id),
             )
@@ -464,13 +465,13 @@ class EraScreen(Screen[None]):
                 else Text("not matched", style="yellow")
             )
             table.add_row(
-                ln.code,
+                text_cell(ln.code),
                 f"{ln.service_date:%m/%d/%Y}" if ln.service_date else "",
                 money_cell(ln.billed_cents),
                 money_cell(ln.allowed_cents) if ln.allowed_cents is not None else right("-"),
                 money_cell(ln.paid_cents),
-                ln.cas_text[:34],
-                ln.remarks[:14],
+                text_cell(ln.cas_text[:34]),
+                text_cell(ln.remarks[:14]),
                 matched,
                 key=str(ln.id),
             )
@@ -485,11 +486,11 @@ class EraScreen(Screen[None]):
         for e in self.rows:
             table.add_row(
                 f"{e.created_at:%m/%d/%Y}",
-                e.claim_number or "-",
-                (e.patient_name or "")[:20],
-                e.payer_name[:20],
+                text_cell(e.claim_number or "-"),
+                text_cell((e.patient_name or "")[:20]),
+                text_cell(e.payer_name[:20]),
                 money_cell(e.paid_cents),
-                e.reason[:50],
+                text_cell(e.reason[:50]),
                 key=str(e.id),
             )
 
@@ -497,7 +498,7 @@ class EraScreen(Screen[None]):
         table.add_column("#", key="n")
         table.add_column("Finding (005010X221A1)", key="text")
         for n, text in enumerate(self.rows, start=1):
-            table.add_row(right(str(n)), text[:108], key=str(n))
+            table.add_row(right(str(n)), text_cell(text[:108]), key=str(n))
 
     def _current(self):
         table = self.query_one("#era-table", DataTable)

@@ -26,6 +26,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import DomainError
+from billing_tui.widgets.cells import text_cell
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -293,7 +294,7 @@ class LookupScreen(ModalScreen[None]):
     def _card_loaded(self, message: CardLoaded) -> None:
         self.card = message.card
         panel = self.query_one("#payer-card", Static)
-        panel.border_title = message.card.name
+        panel.border_title = Text(message.card.name)  # a str title is read as markup
         panel.update(payer_card_text(message.card))
         panel.display = True
 
@@ -332,10 +333,10 @@ def _cells(mt: Match) -> tuple[Text | str, ...]:
     matched = mt.matched_on + (f" · {mt.detail}" if mt.detail else "")
     return (
         Text(KIND_LABELS.get(mt.kind, mt.kind), style="bold" if mt.kind == "patient" else ""),
-        _fit(mt.label, COLUMNS[1][2]),
+        text_cell(_fit(mt.label, COLUMNS[1][2])),
         day.strftime("%m/%d/%Y") if day else "",
-        mt.account_no or "",
-        _fit(matched, COLUMNS[4][2]),
+        text_cell(mt.account_no or ""),
+        text_cell(_fit(matched, COLUMNS[4][2])),
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -23,7 +24,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import DomainError, ValidationError
 from billing_tui.domain.money import Money, parse_money
-from billing_tui.widgets.cells import money_cell, right
+from billing_tui.widgets.cells import money_cell, right, text_cell
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ class RefundDialog(ModalScreen["ApprovalOutcome | None"]):
         # Whose credit it is decides the default: the patient's money goes back to them.
         to = "patient" if r.pat_balance_cents < 0 and r.ins_balance_cents >= 0 else "payer"
         with Vertical(id="refund-box") as box:
-            box.border_title = f"Refund · claim {r.claim_number}"
+            box.border_title = Text(f"Refund · claim {r.claim_number}")  # never markup
             yield Static(
                 f"{r.patient_name} · {r.payer_name or 'self-pay'} · DOS "
                 f"{r.service_date.isoformat()}\nCredit {Money(r.credit_cents).format(symbol=True)}"
@@ -291,9 +292,9 @@ class PaymentWorklistsScreen(Screen[None]):
         credits.clear()
         for c in self.credits:
             credits.add_row(
-                c.claim_number,
-                c.patient_name,
-                c.payer_name or "self-pay",
+                text_cell(c.claim_number),
+                text_cell(c.patient_name),
+                text_cell(c.payer_name or "self-pay"),
                 c.service_date.isoformat(),
                 money_cell(c.ins_balance_cents),
                 money_cell(c.pat_balance_cents),
@@ -305,11 +306,11 @@ class PaymentWorklistsScreen(Screen[None]):
         under.clear()
         for u in self.underpaid:
             under.add_row(
-                u.claim_number,
-                u.patient_name,
-                u.payer_name,
+                text_cell(u.claim_number),
+                text_cell(u.patient_name),
+                text_cell(u.payer_name),
                 str(u.line_no),
-                u.procedure_code,
+                text_cell(u.procedure_code),
                 money_cell(u.allowed_cents),
                 money_cell(u.contracted_cents),
                 money_cell(u.variance_cents, bold=True),

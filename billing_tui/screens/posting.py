@@ -296,7 +296,8 @@ class PostingScreen(Screen[None]):
     def _matches(self, message: Matches) -> None:
         matches = self.query_one("#claim-matches", OptionList)
         matches.clear_options()
-        matches.add_options([Option(label, id=oid) for oid, label in message.options])
+        # Names and claim numbers are database text: Text, never read as markup.
+        matches.add_options([Option(Text(label), id=oid) for oid, label in message.options])
         matches.display = bool(message.options)
         if message.options:
             matches.highlighted = 0

@@ -27,7 +27,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import DomainError
 from billing_tui.domain.queue_rules import DEFAULT_DESCENDING, QueueSort, SortColumn
-from billing_tui.widgets.cells import count_cell, date_cell, money_cell, right
+from billing_tui.widgets.cells import count_cell, date_cell, money_cell, right, text_cell
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -228,15 +228,17 @@ class QueueScreen(Screen[None]):
             note = f"{r.last_note_at:%m-%d} {r.last_note}" if r.last_note_at else ""
             table.add_row(
                 patient,
-                r.claim_number,
-                _clip(r.payer_name, COLUMNS[2][3]),
+                text_cell(r.claim_number),
+                text_cell(_clip(r.payer_name, COLUMNS[2][3])),
                 r.service_date.isoformat(),
                 money_cell(r.billed_cents),
                 money_cell(r.balance_cents),
                 count_cell(r.age_days),
-                _clip(note, COLUMNS[7][3]),
+                text_cell(_clip(note, COLUMNS[7][3])),
                 date_cell(r.follow_up_date, today=today) if r.follow_up_date else "",
-                _clip(r.leased_by and f"busy: {r.leased_by}" or r.owner_name, COLUMNS[9][3]),
+                text_cell(
+                    _clip(r.leased_by and f"busy: {r.leased_by}" or r.owner_name, COLUMNS[9][3])
+                ),
                 key=str(r.claim_id),
             )
         self.next_cursor = page.next_cursor
@@ -501,7 +503,7 @@ class QueueListTable(DataTable):
         self.clear()
         for q in queues:
             self.add_row(
-                q.name,
+                text_cell(q.name),
                 count_cell(q.items),
                 money_cell(q.balance_cents),
                 key=str(q.queue_id),
@@ -537,7 +539,7 @@ class QueuePanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield QueueListTable(id="queue-list")
-        yield Static("", id="queue-list-note", classes="empty")
+        yield Static("", id="queue-list-note", classes="empty", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#queue-list-note").display = False  # the home screen calls reload

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -240,11 +241,14 @@ class QueueEditorScreen(Screen[bool]):
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
         payers = self.query_one("#q-payers", SelectionList)
-        payers.add_options([(p.name, p.payer_id) for p in message.payers])
+        # Names are database text: as Text, never read as markup.
+        payers.add_options([(Text(p.name), p.payer_id) for p in message.payers])
         members = self.query_one("#q-members", SelectionList)
-        members.add_options([(f"{u.display_name} ({u.role})", u.user_id) for u in message.users])
+        members.add_options(
+            [(Text(f"{u.display_name} ({u.role})"), u.user_id) for u in message.users]
+        )
         self.query_one("#q-owner-user", Select).set_options(
-            [(u.display_name, u.user_id) for u in message.users]
+            [(Text(u.display_name), u.user_id) for u in message.users]
         )
         d = message.definition
         if d is not None:
@@ -473,7 +477,7 @@ class AssignClaimsScreen(ModalScreen[bool]):
     def _loaded(self, message: Loaded) -> None:
         options = self.query_one(OptionList)
         options.add_options(
-            [Option(f"{u.display_name} ({u.role})", id=str(u.user_id)) for u in message.users]
+            [Option(Text(f"{u.display_name} ({u.role})"), id=str(u.user_id)) for u in message.users]
             + [Option("Nobody (unassign)", id="none")]
         )
         options.highlighted = 0

@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import DomainError
-from billing_tui.widgets.cells import money_cell
+from billing_tui.widgets.cells import money_cell, text_cell
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -149,14 +149,14 @@ class ScrubberScreen(Screen[None]):
         for it in page.items:
             result = it.result or "not scrubbed"
             table.add_row(
-                it.claim_number,
-                it.patient_name[:22],
-                it.payer_name[:22],
+                text_cell(it.claim_number),
+                text_cell(it.patient_name[:22]),
+                text_cell(it.payer_name[:22]),
                 it.service_date.isoformat(),
                 money_cell(it.total_charge_cents),
                 it.status.replace("_", " ") + ("" if it.result else "*"),
                 Text(str(it.finding_count) if it.result else "-", justify="right"),
-                (it.first_message or result)[:70],
+                text_cell((it.first_message or result)[:70]),
                 key=str(it.claim_id),
             )
         if page.items:
@@ -217,7 +217,7 @@ class ScrubberScreen(Screen[None]):
         if item is None or item.claim_id != message.claim_id:
             return
         box = self.query_one("#scrub-findings", Static)
-        box.border_title = f"Problems on claim {item.claim_number}"
+        box.border_title = Text(f"Problems on claim {item.claim_number}")  # never markup
         if message.findings:
             box.update(
                 Text("\n").join(

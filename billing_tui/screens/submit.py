@@ -24,7 +24,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from billing_tui.domain.errors import DomainError
-from billing_tui.widgets.cells import count_cell, money_cell
+from billing_tui.widgets.cells import count_cell, money_cell, text_cell
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ class SubmitScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="submit-body"):
-            yield Static("", id="submit-summary")
+            yield Static("", id="submit-summary", markup=False)  # names a payer id
             table = DataTable(id="submit-table", cursor_type="row")
             table.add_column("Payer", key="payer")
             table.add_column("EDI id", key="edi")
@@ -146,8 +146,8 @@ class SubmitScreen(Screen[None]):
         table.clear()
         for p in preview.payers:
             table.add_row(
-                p.payer_name[:40],
-                p.edi_payer_id,
+                text_cell(p.payer_name[:40]),
+                text_cell(p.edi_payer_id),
                 count_cell(p.claims),
                 count_cell(p.secondary_claims),
                 count_cell(p.lines),

@@ -1,4 +1,5 @@
-"""Cell helpers for DataTables: money and counts right-aligned, labels right-aligned."""
+"""Cell helpers for DataTables: money and counts right-aligned, labels right-aligned, and
+text from the database shown as typed."""
 
 from __future__ import annotations
 
@@ -30,3 +31,10 @@ def date_cell(day: dt.date, *, today: dt.date | None = None) -> Text:
     """ISO date; dates before ``today`` (overdue) are highlighted."""
     overdue = today is not None and day < today
     return Text(day.isoformat(), style="red" if overdue else "")
+
+
+def text_cell(value: str) -> Text:
+    """Database text (a name, claim no., memo) as a cell: a str cell is read as markup, so
+    "Smith [/x]" would crash the table and "[b]" would vanish. Unwrapped, like a str cell
+    in a one-line row."""
+    return Text(value, no_wrap=True, end="")

@@ -169,7 +169,7 @@ class EobLineRow(Horizontal):
         ln = self.line
         code = "-".join((ln.procedure_code, *ln.modifiers))
         yield Label(f"{ln.line_no:>2}", classes="eob-ln")
-        yield Label(code, classes="eob-code")
+        yield Label(code, classes="eob-code", markup=False)  # the claim's codes, as stored
         yield Label(Money(ln.billed_cents).format(), classes="eob-billed")
         for f in FIELDS:
             inp = EobCell(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widgets import DataTable
 
-from billing_tui.widgets.cells import count_cell, date_cell, money_cell, right
+from billing_tui.widgets.cells import count_cell, date_cell, money_cell, right, text_cell
 
 if TYPE_CHECKING:
     from billing_tui.services.dto import AgingReport, FollowUpRow, RecentAccount
@@ -77,9 +77,9 @@ class FollowUpTable(DataTable):
         for r in rows:
             self.add_row(
                 date_cell(r.follow_up_date, today=today),
-                r.claim_number,
-                r.patient_name,
-                r.payer_name,
+                text_cell(r.claim_number),
+                text_cell(r.patient_name),
+                text_cell(r.payer_name),
                 r.status.replace("_", " "),
                 money_cell(r.balance_cents),
                 key=str(r.claim_id),
@@ -106,8 +106,8 @@ class RecentAccountsTable(DataTable):
         self.clear()
         for r in rows:
             self.add_row(
-                r.account_no,
-                r.patient_name,
+                text_cell(r.account_no),
+                text_cell(r.patient_name),
                 _local(r.viewed_at).strftime("%Y-%m-%d %H:%M"),
                 key=str(r.patient_id),
             )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, TextArea
 
@@ -165,7 +166,8 @@ async def test_names_with_brackets_show_as_typed(app: BillingApp, db_path: Path)
 
     with sqlite3.connect(db_path) as conn:
         conn.execute("UPDATE payers SET name = 'Acme [/x] Health'")
-        conn.execute("UPDATE patients SET last_name = 'Smith [Jr]'")
+        conn.execute("UPDATE patients SET last_name = 'Smith [/x]'")
+        conn.execute("UPDATE claims SET claim_number = claim_number || '[b]'")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         # Straight to the work list (home's own tables are not under test here).
@@ -179,11 +181,25 @@ async def test_names_with_brackets_show_as_typed(app: BillingApp, db_path: Path)
         assert detail.detail.row.payer_name == "Acme [/x] Health"
         claims = detail.query_one("#dd-claims", DataTable)
         assert "Acme [/x] Health" in [str(c) for c in claims.get_row_at(0)]
+        title = Content.from_markup(detail.query_one("#dd-account").border_title).plain
+        assert title.startswith("Smith [/x], ")  # drawn as typed
+        for key in ("w", "t", "x"):  # the action dialogs name the claim
+            await pilot.press(key)
+            await settle(pilot)
+            assert pilot.app.screen is not detail
+            await pilot.press("escape")
+            await settle(pilot)
         await pilot.press("escape")
         await settle(pilot)
         rows = pilot.app.screen.query_one("#den-rows", DataTable)
         first = [str(c) for c in rows.get_row_at(0)]
-        assert "Acme [/x] Health" in first and first[1].startswith("Smith [Jr], ")
+        assert "Acme [/x] Health" in first and first[1].startswith("Smith [/x], ")
+        assert first[0].endswith("[b]")
+        await pilot.press("p")  # the payer filter lists payer names
+        await settle(pilot)
+        assert "Acme [/x] Health" in str(
+            pilot.app.screen.query_one(OptionList).get_option_at_index(1).prompt
+        )
 
 
 async def test_age_and_payer_filters(app: BillingApp):
