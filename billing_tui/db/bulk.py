@@ -10,6 +10,7 @@ rows is written as NULL.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
@@ -33,3 +34,34 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[dict]) -> None:
     with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as cp:
         for r in rows:
             cp.write_row([r.get(c) for c in cols])
+
+
+def update_from_arrays(
+    raw: Any,
+    table: str,
+    sets: Sequence[tuple[str, str]],
+    rows: Sequence[Sequence[object]],
+    *,
+    match: Sequence[tuple[str, str]] = (("id", "bigint"),),
+    also: str = "",
+) -> int:
+    """PostgreSQL: set the ``sets`` columns of many rows in ONE statement, an UPDATE joined
+    to unnest()ed arrays (an executemany costs a statement per row). ``sets`` and
+    ``match`` are (column, PostgreSQL type); each row holds the ``sets`` values then the
+    ``match`` values the target row must have. ``also`` adds raw assignments (", version =
+    t.version + 1"). ``raw`` is the psycopg connection. Returns how many rows changed."""
+    if not rows:
+        return 0
+    # Array columns are named s_<column> (new values) and k_<column> (what must match), so
+    # a column can be both matched on and set.
+    assign = ", ".join(f"{c} = v.s_{c}" for c, _t in sets) + also
+    arrays = ", ".join(f"%s::{t}[]" for _c, t in (*sets, *match))
+    names = ", ".join([*(f"s_{c}" for c, _t in sets), *(f"k_{c}" for c, _t in match)])
+    where = " AND ".join(f"t.{c} = v.k_{c}" for c, _t in match)
+    columns = [list(x) for x in zip(*rows, strict=True)]
+    with raw.cursor() as cur:
+        cur.execute(
+            f"UPDATE {table} AS t SET {assign} FROM unnest({arrays}) AS v({names}) WHERE {where}",
+            columns,
+        )
+        return cur.rowcount

@@ -36,6 +36,7 @@ from pathlib import Path
 from sqlalchemy import insert, select, text, update
 
 from billing_tui.db import models as m
+from billing_tui.db.bulk import update_from_arrays
 from billing_tui.db.chains import ledger_hash_values
 from billing_tui.db.engine import Database, bulk_sqlite_pragmas
 from billing_tui.db.uow import UnitOfWork, utcnow
@@ -556,19 +557,11 @@ class _Poster:
         PostgreSQL (thousands of single-row updates would each cost a round trip)."""
         if not rows:
             return
-        version = ", version = version + 1" if bump_version else ""
         if self.is_pg:
-            sets = ", ".join(f"{c} = v.{c}" for c, _t in cols)
-            arrays = ", ".join(f"%s::{t}[]" for _c, t in (*cols, ("id", "bigint")))
-            names = ", ".join(c for c, _t in (*cols, ("id", "bigint")))
-            columns = [list(x) for x in zip(*rows, strict=True)]
-            with self.raw.cursor() as cur:
-                cur.execute(
-                    f"UPDATE {table} AS t SET {sets}{version} FROM unnest({arrays}) "
-                    f"AS v({names}) WHERE t.id = v.id",
-                    columns,
-                )
+            also = ", version = t.version + 1" if bump_version else ""
+            update_from_arrays(self.raw, table, cols, rows, also=also)
         else:
+            version = ", version = version + 1" if bump_version else ""
             sets = ", ".join(f"{c} = ?" for c, _t in cols)
             self.raw.executemany(f"UPDATE {table} SET {sets}{version} WHERE id = ?", rows)
 

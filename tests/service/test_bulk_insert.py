@@ -63,3 +63,31 @@ def test_rolled_back_with_its_transaction(db):
         uow.session.rollback()
     with db.engine.connect() as conn:
         assert conn.scalar(select(func.count()).where(m.AuditEvent.action == "bulk_test")) == 0
+
+
+def test_update_from_arrays_sets_only_matching_rows(pg_db):
+    """One UPDATE over unnest()ed arrays: rows whose match columns differ stay as they were
+    (the version guard of a batch status change), and the count says how many changed."""
+    from sqlalchemy import text
+
+    from billing_tui.db.bulk import update_from_arrays
+
+    with pg_db.engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO control_numbers (name, value) VALUES ('a', 1), ('b', 2), ('c', 3)")
+        )
+    with UnitOfWork(pg_db) as uow:
+        raw = uow.session.connection().connection.driver_connection
+        changed = update_from_arrays(
+            raw,
+            "control_numbers",
+            [("value", "bigint")],
+            [(10, "a", 1), (20, "b", 99), (30, "c", 3)],  # b's guard does not match
+            match=(("name", "text"), ("value", "bigint")),
+            also="",
+        )
+        uow.session.commit()
+    assert changed == 2
+    with pg_db.engine.connect() as conn:
+        got = dict(conn.execute(text("SELECT name, value FROM control_numbers")).all())
+    assert got == {"a": 10, "b": 2, "c": 30}
