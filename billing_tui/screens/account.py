@@ -26,7 +26,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -43,6 +43,7 @@ from billing_tui.screens.call_note import (
     format_duration,
 )
 from billing_tui.widgets.cells import date_cell, money_cell, right, text_cell
+from billing_tui.widgets.service_dialog import ServiceDialog
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -176,12 +177,10 @@ class _Footer(Footer):
 # --- dialogs ----------------------------------------------------------------------------
 
 
-class ActionDialog(ModalScreen["ActionResult | None"]):
-    """A small modal that runs one account action in a worker and returns its result.
-
-    Subclasses compose their body and implement ``perform`` (runs in the worker thread,
-    calls one service). On an error the dialog stays open with what was typed.
-    """
+class ActionDialog(ServiceDialog["ActionResult | None"]):
+    """A small modal that runs one account action (a service call, in a worker) and
+    returns its ActionResult; subclasses yield their body and call ``start``. On an error
+    the dialog stays open with what was typed."""
 
     BINDING_GROUP_TITLE = "Dialog"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -215,81 +214,9 @@ class ActionDialog(ModalScreen["ActionResult | None"]):
     }
     """
 
-    class Done(Message):
-        def __init__(self, result: ActionResult) -> None:
-            super().__init__()
-            self.result = result
-
-    class Failed(Message):
-        def __init__(self, reason: str, field: str | None) -> None:
-            super().__init__()
-            self.reason = reason
-            self.field = field
-
     def __init__(self, title: str, claim: ClaimView) -> None:
-        super().__init__()
-        self.dialog_title = title
+        super().__init__(title)
         self.claim = claim
-        self.busy = False
-
-    @property
-    def billing_app(self) -> BillingApp:
-        return self.app  # type: ignore[return-value]
-
-    def compose(self) -> ComposeResult:
-        with Vertical() as box:
-            box.border_title = Text(self.dialog_title)  # names a claim: never markup
-            yield from self.body()
-            yield StatusLine(id="dialog-status")
-        yield Footer()
-
-    def body(self) -> ComposeResult:  # pragma: no cover - every dialog overrides it
-        yield from ()
-
-    @property
-    def status(self) -> StatusLine:
-        return self.query_one("#dialog-status", StatusLine)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def start(self, call: Callable[[Actor, dt.date], ActionResult]) -> None:
-        """Run ``call(actor, today)`` (a service call) in the worker."""
-        actor = self.billing_app.actor
-        if self.busy or actor is None:
-            return
-        self.busy = True
-        self.status.show_info("Saving…")
-        self.perform(call, actor, self.billing_app.today)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="account-action")
-    def perform(self, call: Callable, actor: Actor, today: dt.date) -> None:
-        worker = get_current_worker()
-        try:
-            result = call(actor, today)
-        except DomainError as exc:
-            if not worker.is_cancelled:
-                self.post_message(self.Failed(str(exc), getattr(exc, "field", None)))
-            return
-        if not worker.is_cancelled:
-            self.post_message(self.Done(result))
-
-    @on(Done)
-    def _done(self, message: Done) -> None:
-        self.busy = False
-        self.dismiss(message.result)
-
-    @on(Failed)
-    def _failed(self, message: Failed) -> None:
-        self.busy = False
-        self.status.show_error(message.reason)
-
-    @on(Worker.StateChanged)
-    def _crashed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "account-action" and event.state == WorkerState.ERROR:
-            self.busy = False
-            error = event.worker.error
-            self.status.show_error(f"Not saved: {type(error).__name__}: {error}")
 
 
 class FollowUpDialog(ActionDialog):
@@ -637,14 +564,16 @@ class AccountScreen(Screen[None]):
 
     def _columns(self) -> None:
         claims = self.query_one("#claims", DataTable)
-        claims.add_column("Claim", key="claim")
-        claims.add_column("DOS", key="dos")
+        # Fixed widths: sized from the cells, a table repainted while its rows were being
+        # replaced could show the header widths for a frame (seen in snapshots).
+        claims.add_column("Claim", key="claim", width=10)
+        claims.add_column("DOS", key="dos", width=10)
         claims.add_column("Billed to", key="billed_to", width=22)
-        claims.add_column("Status", key="status")
+        claims.add_column("Status", key="status", width=11)
         claims.add_column(right("Charge"), key="charge", width=10)
         claims.add_column(right("Ins bal"), key="ins", width=10)
         claims.add_column(right("Pat bal"), key="pat", width=10)
-        claims.add_column("Follow-up", key="follow_up")
+        claims.add_column("Follow-up", key="follow_up", width=10)
         claims.add_column("Flags", key="flags")
 
     # --- loading ------------------------------------------------------------------------

@@ -9,8 +9,6 @@ service in a dialog that stays open with what was typed when the service says no
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -19,20 +17,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static, TextArea
+from textual.screen import Screen
+from textual.widgets import DataTable, Header, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import get_current_worker
 
 from billing_tui.domain.errors import DomainError, ValidationError
 from billing_tui.domain.money import Money, parse_money
 from billing_tui.widgets.cells import money_cell
 from billing_tui.widgets.keys_footer import KeysFooter
+from billing_tui.widgets.service_dialog import ServiceDialog
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
     from billing_tui.app import BillingApp
-    from billing_tui.domain.users import Actor
     from billing_tui.services.denials import DenialDetail
 
 URGENCY_STYLE = {"overdue": "bold red", "due_soon": "bold yellow", "ok": ""}
@@ -41,7 +39,7 @@ URGENCY_STYLE = {"overdue": "bold red", "due_soon": "bold yellow", "ok": ""}
 # --- dialogs ------------------------------------------------------------------------------
 
 
-class DenialDialog(ModalScreen[str | None]):
+class DenialDialog(ServiceDialog[str | None]):
     """A modal that runs one denial service in a worker; returns the result's message.
     On an error it stays open with what the rep typed."""
 
@@ -61,78 +59,13 @@ class DenialDialog(ModalScreen[str | None]):
     DenialDialog TextArea { height: 8; }
     """
 
-    class Done(Message):
-        def __init__(self, message: str) -> None:
-            super().__init__()
-            self.message = message
-
-    class Failed(Message):
-        def __init__(self, reason: str) -> None:
-            super().__init__()
-            self.reason = reason
-
     def __init__(self, title: str, detail: DenialDetail) -> None:
-        super().__init__()
-        self.dialog_title = title
+        super().__init__(title)
         self.detail = detail
-        self.busy = False
 
-    @property
-    def billing_app(self) -> BillingApp:
-        return self.app  # type: ignore[return-value]
-
-    def compose(self) -> ComposeResult:
-        with Vertical() as box:
-            box.border_title = self.dialog_title
-            yield from self.body()
-            yield StatusLine(id="dialog-status")
-        yield Footer()
-
-    def body(self) -> ComposeResult:  # pragma: no cover - every dialog overrides it
-        yield from ()
-
-    @property
-    def status(self) -> StatusLine:
-        return self.query_one("#dialog-status", StatusLine)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def start(self, call: Callable[[Actor, dt.date], object]) -> None:
-        actor = self.billing_app.actor
-        if self.busy or actor is None:
-            return
-        self.busy = True
-        self.status.show_info("Saving…")
-        self.perform(call, actor, self.billing_app.today)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="denial-action")
-    def perform(self, call: Callable, actor: Actor, today: dt.date) -> None:
-        worker = get_current_worker()
-        try:
-            result = call(actor, today)
-        except DomainError as exc:
-            if not worker.is_cancelled:
-                self.post_message(self.Failed(str(exc)))
-            return
-        if not worker.is_cancelled:
-            self.post_message(self.Done(getattr(result, "message", "") or "Saved."))
-
-    @on(Done)
-    def _done(self, message: Done) -> None:
-        self.busy = False
-        self.dismiss(message.message)
-
-    @on(Failed)
-    def _failed(self, message: Failed) -> None:
-        self.busy = False
-        self.status.show_error(message.reason)
-
-    @on(Worker.StateChanged)
-    def _crashed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "denial-action" and event.state == WorkerState.ERROR:
-            self.busy = False
-            self.status.show_error(f"Not saved: {type(event.worker.error).__name__}")
+    def result_of(self, result: object) -> str:
+        """The service's own sentence for the status line of the denial."""
+        return getattr(result, "message", "") or "Saved."
 
 
 class RootCauseDialog(DenialDialog):
@@ -464,13 +397,15 @@ class DenialDetailScreen(Screen[None]):
                 yield Static("Loading…", id="dd-denial")
                 yield Static("", id="dd-account")
             claims = DataTable(id="dd-claims", cursor_type="row", zebra_stripes=True)
-            claims.add_column("Claim", key="claim")
-            claims.add_column("DOS", key="dos")
-            claims.add_column("Billed to", key="billed")
-            claims.add_column("Status", key="status")
-            claims.add_column(Text("Charge", justify="right"), key="charge")
-            claims.add_column(Text("Insurance", justify="right"), key="ins")
-            claims.add_column(Text("Patient", justify="right"), key="pat")
+            # Fixed widths: sized from the cells, a table repainted while its rows were
+            # being replaced could show the header widths for a frame (seen in snapshots).
+            claims.add_column("Claim", key="claim", width=12)
+            claims.add_column("DOS", key="dos", width=10)
+            claims.add_column("Billed to", key="billed", width=26)
+            claims.add_column("Status", key="status", width=14)
+            claims.add_column(Text("Charge", justify="right"), key="charge", width=10)
+            claims.add_column(Text("Insurance", justify="right"), key="ins", width=10)
+            claims.add_column(Text("Patient", justify="right"), key="pat", width=10)
             yield claims
             yield Static("", id="dd-notes")
             yield StatusLine(id="dd-status")
