@@ -12,19 +12,19 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import DomainError
 from billing_tui.domain.money import Money
 from billing_tui.widgets.cells import money_cell, right, text_cell
+from billing_tui.widgets.service_dialog import ServiceDialog
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 KIND_LABELS = {"write_off": "write-off", "adjustment": "adjustment", "refund": "refund"}
 
 
-class DecisionDialog(ModalScreen["ApprovalOutcome | None"]):
+class DecisionDialog(ServiceDialog["ApprovalOutcome | None"]):
     """Approve or deny one request: says what happens, takes a reason, runs the service
     in a worker; on an error it stays open with the service's message."""
 
@@ -54,16 +54,6 @@ class DecisionDialog(ModalScreen["ApprovalOutcome | None"]):
     DecisionDialog .dialog-hint { color: $text-muted; height: auto; }
     """
 
-    class Done(Message):
-        def __init__(self, outcome: ApprovalOutcome) -> None:
-            super().__init__()
-            self.outcome = outcome
-
-    class Failed(Message):
-        def __init__(self, reason: str) -> None:
-            super().__init__()
-            self.reason = reason
-
     def __init__(
         self,
         title: str,
@@ -72,76 +62,27 @@ class DecisionDialog(ModalScreen["ApprovalOutcome | None"]):
         *,
         reason_required: bool,
     ) -> None:
-        super().__init__()
-        self.dialog_title = title
+        super().__init__(title)
         self.text = text
         self.call = call
         self.reason_required = reason_required
-        self.busy = False
 
-    @property
-    def billing_app(self) -> BillingApp:
-        return self.app  # type: ignore[return-value]
-
-    def compose(self) -> ComposeResult:
-        with Vertical() as box:
-            box.border_title = Text(self.dialog_title)  # may name a claim: never markup
-            yield Static(self.text, classes="dialog-text", markup=False)
-            placeholder = "reason (required)" if self.reason_required else "note (optional)"
-            yield Input(placeholder=placeholder, id="decision-reason", max_length=200)
-            yield Static("enter confirms, escape cancels", classes="dialog-hint")
-            yield StatusLine(id="decision-status")
-        yield Footer()
-
-    @property
-    def status(self) -> StatusLine:
-        return self.query_one("#decision-status", StatusLine)
+    def body(self) -> ComposeResult:
+        yield Static(self.text, classes="dialog-text", markup=False)
+        placeholder = "reason (required)" if self.reason_required else "note (optional)"
+        yield Input(placeholder=placeholder, id="decision-reason", max_length=200)
+        yield Static("enter confirms, escape cancels", classes="dialog-hint")
 
     @on(Input.Submitted, "#decision-reason")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        actor = self.billing_app.actor
-        if self.busy or actor is None:
+        if self.busy:
             return
         reason = event.value.strip()
         if self.reason_required and not reason:
             self.status.show_error("Type the reason first: the requester will read it.")
             return
-        self.busy = True
-        self.status.show_info("Saving…")
-        self.perform(actor, reason)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="decision")
-    def perform(self, actor: Actor, reason: str) -> None:
-        worker = get_current_worker()
-        try:
-            outcome = self.call(actor, reason)
-        except DomainError as exc:
-            if not worker.is_cancelled:
-                self.post_message(self.Failed(str(exc)))
-            return
-        if not worker.is_cancelled:
-            self.post_message(self.Done(outcome))
-
-    @on(Done)
-    def _done(self, message: Done) -> None:
-        self.busy = False
-        self.dismiss(message.outcome)
-
-    @on(Failed)
-    def _failed(self, message: Failed) -> None:
-        self.busy = False
-        self.status.show_error(message.reason)
-
-    @on(Worker.StateChanged)
-    def _crashed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "decision" and event.state == WorkerState.ERROR:
-            self.busy = False
-            error = event.worker.error
-            self.status.show_error(f"Not saved: {type(error).__name__}: {error}")
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.start(lambda actor, _today: self.call(actor, reason))
 
 
 class ApprovalsScreen(Screen[None]):

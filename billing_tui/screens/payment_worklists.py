@@ -12,22 +12,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import DomainError, ValidationError
 from billing_tui.domain.money import Money, parse_money
 from billing_tui.widgets.cells import money_cell, right, text_cell
+from billing_tui.widgets.service_dialog import ServiceDialog
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from billing_tui.app import BillingApp
     from billing_tui.domain.users import Actor
     from billing_tui.services.approvals import ApprovalOutcome
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
     from billing_tui.services.refunds import CreditBalanceRow
 
 
-class RefundDialog(ModalScreen["ApprovalOutcome | None"]):
+class RefundDialog(ServiceDialog["ApprovalOutcome | None"]):
     """Request a refund of (part of) a claim's credit balance."""
 
     BINDING_GROUP_TITLE = "Refund"
@@ -46,12 +48,12 @@ class RefundDialog(ModalScreen["ApprovalOutcome | None"]):
     ]
     DEFAULT_CSS = """
     RefundDialog { align: center middle; }
-    #refund-box {
+    RefundDialog > Vertical {
         width: 80; max-width: 100%; height: auto; padding: 0 1;
         border: round $primary; background: $surface; border-title-style: bold;
     }
-    #refund-box .refund-row { height: 1; margin-top: 1; }
-    #refund-box .refund-row > Label { width: 10; color: $text-muted; }
+    RefundDialog .refund-row { height: 1; margin-top: 1; }
+    RefundDialog .refund-row > Label { width: 10; color: $text-muted; }
     #refund-to { width: 24; }
     #refund-amount { width: 16; }
     #refund-reason { width: 1fr; }
@@ -59,66 +61,42 @@ class RefundDialog(ModalScreen["ApprovalOutcome | None"]):
     #refund-hint { color: $text-muted; height: 1; margin-top: 1; }
     """
 
-    class Done(Message):
-        def __init__(self, outcome: ApprovalOutcome) -> None:
-            super().__init__()
-            self.outcome = outcome
-
-    class Failed(Message):
-        def __init__(self, reason: str, field: str | None) -> None:
-            super().__init__()
-            self.reason = reason
-            self.field = field
-
     def __init__(self, row: CreditBalanceRow) -> None:
-        super().__init__()
+        super().__init__(f"Refund · claim {row.claim_number}")
         self.row = row
-        self.busy = False
 
-    @property
-    def billing_app(self) -> BillingApp:
-        return self.app  # type: ignore[return-value]
-
-    def compose(self) -> ComposeResult:
+    def body(self) -> ComposeResult:
         r = self.row
         # Whose credit it is decides the default: the patient's money goes back to them.
         to = "patient" if r.pat_balance_cents < 0 and r.ins_balance_cents >= 0 else "payer"
-        with Vertical(id="refund-box") as box:
-            box.border_title = Text(f"Refund · claim {r.claim_number}")  # never markup
-            yield Static(
-                f"{r.patient_name} · {r.payer_name or 'self-pay'} · DOS "
-                f"{r.service_date.isoformat()}\nCredit {Money(r.credit_cents).format(symbol=True)}"
-                f" (insurance {Money(r.ins_balance_cents)}, patient {Money(r.pat_balance_cents)})",
-                id="refund-text",
-                markup=False,
+        yield Static(
+            f"{r.patient_name} · {r.payer_name or 'self-pay'} · DOS "
+            f"{r.service_date.isoformat()}\nCredit {Money(r.credit_cents).format(symbol=True)}"
+            f" (insurance {Money(r.ins_balance_cents)}, patient {Money(r.pat_balance_cents)})",
+            id="refund-text",
+            markup=False,
+        )
+        with Horizontal(classes="refund-row"):
+            yield Label("To")
+            yield Select(
+                (("the payer", "payer"), ("the patient", "patient")),
+                value=to,
+                allow_blank=False,
+                id="refund-to",
+                compact=True,
             )
-            with Horizontal(classes="refund-row"):
-                yield Label("To")
-                yield Select(
-                    (("the payer", "payer"), ("the patient", "patient")),
-                    value=to,
-                    allow_blank=False,
-                    id="refund-to",
-                    compact=True,
-                )
-            with Horizontal(classes="refund-row"):
-                yield Label("Amount")
-                yield Input(Money(r.credit_cents).format(), id="refund-amount", compact=True)
-            with Horizontal(classes="refund-row"):
-                yield Label("Reason")
-                yield Input(
-                    placeholder="why (the approver reads it)",
-                    id="refund-reason",
-                    compact=True,
-                    max_length=200,
-                )
-            yield Label("enter or ctrl+s requests the refund · escape cancels", id="refund-hint")
-            yield StatusLine(id="refund-status")
-        yield Footer()
-
-    @property
-    def status(self) -> StatusLine:
-        return self.query_one("#refund-status", StatusLine)
+        with Horizontal(classes="refund-row"):
+            yield Label("Amount")
+            yield Input(Money(r.credit_cents).format(), id="refund-amount", compact=True)
+        with Horizontal(classes="refund-row"):
+            yield Label("Reason")
+            yield Input(
+                placeholder="why (the approver reads it)",
+                id="refund-reason",
+                compact=True,
+                max_length=200,
+            )
+        yield Label("enter or ctrl+s requests the refund · escape cancels", id="refund-hint")
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -126,8 +104,7 @@ class RefundDialog(ModalScreen["ApprovalOutcome | None"]):
         self.action_save()
 
     def action_save(self) -> None:
-        actor = self.billing_app.actor
-        if self.busy or actor is None:
+        if self.busy:
             return
         try:
             cents = parse_money(self.query_one("#refund-amount", Input).value).cents
@@ -137,50 +114,28 @@ class RefundDialog(ModalScreen["ApprovalOutcome | None"]):
             return
         reason = self.query_one("#refund-reason", Input).value.strip()
         to = str(self.query_one("#refund-to", Select).value)
-        self.busy = True
-        self.status.show_info("Requesting the refund…")
-        self.request(actor, cents, to, reason)
+        claim_id = self.row.claim_id
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="refund")
-    def request(self, actor: Actor, cents: int, to: str, reason: str) -> None:
-        from billing_tui.services.refunds import request_refund
+        def call(actor: Actor, _today: dt.date) -> ApprovalOutcome:
+            from billing_tui.services.refunds import request_refund
 
-        try:
-            outcome = request_refund(
+            return request_refund(
                 self.billing_app.database(),
                 actor,
-                claim_id=self.row.claim_id,
+                claim_id=claim_id,
                 amount_cents=cents,
                 to=to,
                 reason=reason,
             )
-        except DomainError as exc:
-            self.post_message(self.Failed(str(exc), getattr(exc, "field", None)))
-            return
-        self.post_message(self.Done(outcome))
 
-    @on(Done)
-    def _done(self, message: Done) -> None:
-        self.busy = False
-        self.dismiss(message.outcome)
+        self.start(call)
 
-    @on(Failed)
-    def _failed(self, message: Failed) -> None:
-        self.busy = False
-        self.status.show_error(message.reason)
+    @on(ServiceDialog.Failed)
+    def _focus_field(self, message: ServiceDialog.Failed) -> None:
+        """After the base shows the message: put the cursor where the mistake is."""
         target = {"amount": "#refund-amount", "reason": "#refund-reason", "to": "#refund-to"}
         if message.field in target:
             self.query_one(target[message.field]).focus()
-
-    @on(Worker.StateChanged)
-    def _crashed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "refund" and event.state == WorkerState.ERROR:
-            self.busy = False
-            error = event.worker.error
-            self.status.show_error(f"Not done: {type(error).__name__}: {error}")
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class PaymentWorklistsScreen(Screen[None]):

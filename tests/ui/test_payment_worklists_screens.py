@@ -131,7 +131,7 @@ async def test_refund_above_limit_waits_then_supervisor_approves(db_url: str) ->
         assert isinstance(app.screen, DecisionDialog)
         await pilot.press("enter")
         await settle(pilot)
-        assert app.screen is approvals, app.screen.query_one("#decision-status").message
+        assert app.screen is approvals, app.screen.query_one("#dialog-status").message
         assert t.claim_number not in [r.claim_number for r in approvals.rows]
         assert not approvals.status.is_error
 
@@ -177,7 +177,7 @@ async def test_permission_message_shown_and_deny_needs_a_reason(db_url: str) -> 
         await settle(pilot)
         decision = app.screen
         assert isinstance(decision, DecisionDialog)
-        status = decision.query_one("#decision-status")
+        status = decision.query_one("#dialog-status")
         assert status.is_error and status.message, "the permission message must show"
         await pilot.press("escape")
         await settle(pilot)
@@ -197,7 +197,7 @@ async def test_permission_message_shown_and_deny_needs_a_reason(db_url: str) -> 
         await settle(pilot)
         decision = app.screen
         assert isinstance(decision, DecisionDialog)
-        assert "reason" in decision.query_one("#decision-status").message
+        assert "reason" in decision.query_one("#dialog-status").message
         await pilot.press(*"refund already sent by check 8812", "enter")
         await settle(pilot)
         assert app.screen is approvals
