@@ -22,7 +22,7 @@ from textual.worker import get_current_worker
 
 from billing_tui.domain.errors import DomainError
 from billing_tui.screens.denial_detail import URGENCY_STYLE, DenialDialog
-from billing_tui.widgets.cells import money_cell, text_cell
+from billing_tui.widgets.cells import money_cell, row_at_cursor, text_cell
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -202,12 +202,7 @@ class AppealsScreen(Screen[None]):
         self.query_one("#appeals-status", StatusLine).show_error(message.reason)
 
     def _current(self) -> AppealView | None:
-        table = self.query_one("#appeals-table", DataTable)
-        if not self.rows or table.cursor_row is None:
-            return None
-        if 0 <= table.cursor_row < len(self.rows):
-            return self.rows[table.cursor_row]
-        return None
+        return row_at_cursor(self.query_one("#appeals-table", DataTable), self.rows)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open":

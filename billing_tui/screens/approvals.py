@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import DomainError
 from billing_tui.domain.money import Money
-from billing_tui.widgets.cells import money_cell, right, text_cell
+from billing_tui.widgets.cells import money_cell, right, row_at_cursor, text_cell
 from billing_tui.widgets.service_dialog import ServiceDialog
 from billing_tui.widgets.status import StatusLine
 
@@ -208,10 +208,7 @@ class ApprovalsScreen(Screen[None]):
             self.status.show_error(f"Could not list requests: {type(error).__name__}: {error}")
 
     def selected(self) -> ApprovalRow | None:
-        table = self.query_one("#approvals", DataTable)
-        if not self.rows or not 0 <= table.cursor_row < len(self.rows):
-            return None
-        return self.rows[table.cursor_row]
+        return row_at_cursor(self.query_one("#approvals", DataTable), self.rows)
 
     @on(DataTable.RowHighlighted, "#approvals")
     def _highlighted(self) -> None:

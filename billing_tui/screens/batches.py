@@ -28,7 +28,7 @@ from billing_tui.domain.errors import DomainError, ValidationError
 from billing_tui.domain.money import Money, parse_money
 from billing_tui.screens.approvals import local_time
 from billing_tui.screens.lookup import DEBOUNCE_SECONDS, KIND_LABELS
-from billing_tui.widgets.cells import money_cell, right, text_cell
+from billing_tui.widgets.cells import money_cell, right, row_at_cursor, text_cell
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -488,10 +488,7 @@ class BatchesScreen(Screen[None]):
     # --- actions ----------------------------------------------------------------------------
 
     def selected(self) -> BatchSummary | None:
-        table = self.query_one("#batches", DataTable)
-        if not self.batches or not 0 <= table.cursor_row < len(self.batches):
-            return None
-        return self.batches[table.cursor_row]
+        return row_at_cursor(self.query_one("#batches", DataTable), self.batches)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("open_batch", "postings"):
@@ -673,10 +670,7 @@ class BatchPostingsScreen(Screen[None]):
             self.status.show_error(f"Could not list postings: {type(error).__name__}: {error}")
 
     def selected(self):
-        table = self.query_one("#postings", DataTable)
-        if not self.rows or not 0 <= table.cursor_row < len(self.rows):
-            return None
-        return self.rows[table.cursor_row]
+        return row_at_cursor(self.query_one("#postings", DataTable), self.rows)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reverse":

@@ -24,7 +24,7 @@ from textual.worker import get_current_worker
 
 from billing_tui.domain.errors import DomainError
 from billing_tui.domain.money import Money
-from billing_tui.widgets.cells import count_cell, money_cell
+from billing_tui.widgets.cells import count_cell, money_cell, row_at_cursor
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
 
@@ -307,21 +307,12 @@ class DenialsScreen(Screen[None]):
     # --- keys --------------------------------------------------------------------------
 
     def _highlighted_group(self) -> tuple[str, str] | None:
-        table = self.query_one("#den-groups", DataTable)
-        if self.wl is None or not self.wl.groups or table.cursor_row is None:
-            return None
-        if 0 <= table.cursor_row < len(self.wl.groups):
-            g = self.wl.groups[table.cursor_row]
-            return (g.category, g.carc)
-        return None
+        groups = self.wl.groups if self.wl is not None else ()
+        g = row_at_cursor(self.query_one("#den-groups", DataTable), groups)
+        return None if g is None else (g.category, g.carc)
 
     def _highlighted_denial(self) -> DenialRow | None:
-        table = self.query_one("#den-rows", DataTable)
-        if not self.rows or table.cursor_row is None:
-            return None
-        if 0 <= table.cursor_row < len(self.rows):
-            return self.rows[table.cursor_row]
-        return None
+        return row_at_cursor(self.query_one("#den-rows", DataTable), self.rows)
 
     @on(DataTable.RowHighlighted, "#den-groups")
     def _group_highlighted(self) -> None:

@@ -26,7 +26,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import DomainError
-from billing_tui.widgets.cells import text_cell
+from billing_tui.widgets.cells import row_at_cursor, text_cell
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -242,10 +242,7 @@ class LookupScreen(ModalScreen[None]):
 
     @property
     def selected(self) -> Match | None:
-        table = self.query_one("#lookup-results", DataTable)
-        if not self.matches or not 0 <= table.cursor_row < len(self.matches):
-            return None
-        return self.matches[table.cursor_row]
+        return row_at_cursor(self.query_one("#lookup-results", DataTable), self.matches)
 
     @on(Input.Submitted, "#lookup-query")
     def _submitted(self) -> None:

@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import DomainError, ValidationError
 from billing_tui.domain.money import Money, parse_money
-from billing_tui.widgets.cells import money_cell, right, text_cell
+from billing_tui.widgets.cells import money_cell, right, row_at_cursor, text_cell
 from billing_tui.widgets.service_dialog import ServiceDialog
 from billing_tui.widgets.status import StatusLine
 
@@ -301,16 +301,10 @@ class PaymentWorklistsScreen(Screen[None]):
     # --- actions ----------------------------------------------------------------------------
 
     def _selected_credit(self) -> CreditBalanceRow | None:
-        table = self.query_one("#credits", DataTable)
-        if not self.credits or not 0 <= table.cursor_row < len(self.credits):
-            return None
-        return self.credits[table.cursor_row]
+        return row_at_cursor(self.query_one("#credits", DataTable), self.credits)
 
     def _selected_underpaid(self) -> UnderpaymentRow | None:
-        table = self.query_one("#underpaid", DataTable)
-        if not self.underpaid or not 0 <= table.cursor_row < len(self.underpaid):
-            return None
-        return self.underpaid[table.cursor_row]
+        return row_at_cursor(self.query_one("#underpaid", DataTable), self.underpaid)
 
     def _in_underpaid(self) -> bool:
         return self.focused is self.query_one("#underpaid")

@@ -27,7 +27,14 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import DomainError
 from billing_tui.domain.queue_rules import DEFAULT_DESCENDING, QueueSort, SortColumn
-from billing_tui.widgets.cells import count_cell, date_cell, money_cell, right, text_cell
+from billing_tui.widgets.cells import (
+    count_cell,
+    date_cell,
+    money_cell,
+    right,
+    row_at_cursor,
+    text_cell,
+)
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -349,10 +356,7 @@ class QueueScreen(Screen[None]):
     # --- working the queue -------------------------------------------------------------
 
     def _highlighted(self) -> int | None:
-        table = self.query_one(DataTable)
-        if not table.row_count or not 0 <= table.cursor_row < len(self.row_ids):
-            return None
-        return self.row_ids[table.cursor_row]
+        return row_at_cursor(self.query_one(DataTable), self.row_ids)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         actor = self.billing_app.actor

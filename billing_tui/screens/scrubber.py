@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import DomainError
-from billing_tui.widgets.cells import money_cell, text_cell
+from billing_tui.widgets.cells import money_cell, row_at_cursor, text_cell
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -178,12 +178,8 @@ class ScrubberScreen(Screen[None]):
             status.clear()
 
     def _current(self):
-        table = self.query_one("#scrub-table", DataTable)
-        if self.page is None or not self.page.items or table.cursor_row is None:
-            return None
-        if 0 <= table.cursor_row < len(self.page.items):
-            return self.page.items[table.cursor_row]
-        return None
+        items = self.page.items if self.page is not None else ()
+        return row_at_cursor(self.query_one("#scrub-table", DataTable), items)
 
     @on(DataTable.RowSelected, "#scrub-table")
     def _selected(self) -> None:

@@ -4,10 +4,14 @@ text from the database shown as typed."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import TypeVar
 
 from rich.text import Text
 
 from billing_tui.domain.money import Money
+
+T = TypeVar("T")
 
 
 def money_cell(cents: int, *, bold: bool = False, symbol: bool = False) -> Text:
@@ -38,3 +42,12 @@ def text_cell(value: str) -> Text:
     "Smith [/x]" would crash the table and "[b]" would vanish. Unwrapped, like a str cell
     in a one-line row."""
     return Text(value, no_wrap=True, end="")
+
+
+def row_at_cursor(table, rows: Sequence[T]) -> T | None:
+    """The item behind the table's highlighted row (rows are shown in ``rows`` order), or
+    None when the table is empty or the cursor is past the rows loaded so far."""
+    cursor = table.cursor_row
+    if not rows or cursor is None or not 0 <= cursor < len(rows):
+        return None
+    return rows[cursor]
