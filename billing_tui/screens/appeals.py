@@ -16,13 +16,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
+from textual.widgets import DataTable, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from billing_tui.domain.errors import DomainError
 from billing_tui.screens.denial_detail import URGENCY_STYLE, DenialDialog
 from billing_tui.widgets.cells import money_cell, row_at_cursor, text_cell
+from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ class AppealsScreen(Screen[None]):
             t.add_column("Status", key="status")
             yield t
             yield StatusLine(id="appeals-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Appeals by deadline"

@@ -18,12 +18,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import DomainError
 from billing_tui.domain.money import Money
 from billing_tui.widgets.cells import money_cell, right, row_at_cursor, text_cell
+from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.service_dialog import ServiceDialog
 from billing_tui.widgets.status import StatusLine
 
@@ -130,7 +131,7 @@ class ApprovalsScreen(Screen[None]):
                 yield DataTable(id="approvals", cursor_type="row", zebra_stripes=True)
             yield Static("", id="approval-detail", markup=False)
             yield StatusLine(id="approvals-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#approvals", DataTable)

@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Label, OptionList, Select, Static
+from textual.widgets import DataTable, Header, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -29,6 +29,7 @@ from billing_tui.domain.money import Money, parse_money
 from billing_tui.screens.approvals import local_time
 from billing_tui.screens.lookup import DEBOUNCE_SECONDS, KIND_LABELS
 from billing_tui.widgets.cells import money_cell, right, row_at_cursor, text_cell
+from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -135,7 +136,7 @@ class NewBatchScreen(ModalScreen["BatchSummary | None"]):
                 classes="nb-hint",
             )
             yield StatusLine(id="nb-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         matches = self.query_one("#nb-matches", OptionList)
@@ -399,7 +400,7 @@ class BatchesScreen(Screen[None]):
                 panel.border_title = "Payment batches"
                 yield DataTable(id="batches", cursor_type="row", zebra_stripes=True)
             yield StatusLine(id="batches-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#batches", DataTable)
@@ -590,7 +591,7 @@ class BatchPostingsScreen(Screen[None]):
                 panel.border_title = "Postings"
                 yield DataTable(id="postings", cursor_type="row", zebra_stripes=True)
             yield StatusLine(id="bp-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#postings", DataTable)

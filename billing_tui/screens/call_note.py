@@ -24,13 +24,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, OptionList, Static, TextArea
+from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.call_outcomes import CallOutcome, default_follow_up
 from billing_tui.domain.dates import parse_optional_date
 from billing_tui.domain.errors import ConflictError, DomainError, ValidationError
+from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -253,7 +254,7 @@ class CallNoteScreen(ModalScreen["CallNoteSaved | None"]):
                 if ctx.queue_id is not None:
                     yield Button("Save and next (^n)", id="note-save-next")
                 yield Button("Save (^s)", id="note-save", variant="primary")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#note-outcome", OptionList).border_title = "Outcome"

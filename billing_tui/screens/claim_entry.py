@@ -19,12 +19,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Header, Input, Label, OptionList, Select, Static
+from textual.widgets import Header, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import DomainError, ValidationError
 from billing_tui.domain.money import Money
+from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class DiagnosisPicker(ModalScreen["str | None"]):
             yield Input(value=self.initial, placeholder="e.g. e11.9, low back pain", id="dx-query")
             yield Static("Loading the ICD-10-CM code set...", id="dx-note")
             yield OptionList(id="dx-results")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.load_index()
@@ -280,7 +281,7 @@ class ClaimEntryScreen(Screen[None]):
             yield Static("", id="ce-total")
             yield Static("", id="ce-findings", markup=False)
             yield StatusLine(id="ce-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#ce-pcn-row").display = False

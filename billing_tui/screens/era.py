@@ -25,12 +25,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, DirectoryTree, Footer, Header, Input, ProgressBar, Static
+from textual.widgets import DataTable, DirectoryTree, Header, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import DomainError
 from billing_tui.domain.money import Money
 from billing_tui.widgets.cells import count_cell, money_cell, right, text_cell
+from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -293,7 +294,7 @@ class EraScreen(Screen[None]):
             detail.border_title = "Details"
             yield detail
             yield StatusLine(id="era-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "835 ERA"

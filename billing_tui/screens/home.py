@@ -16,11 +16,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import DomainError
 from billing_tui.screens.queue import QueuePanel
+from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
 from billing_tui.widgets.summary_tables import AgingTable, FollowUpTable, RecentAccountsTable
 
@@ -96,7 +97,7 @@ class HomeScreen(Screen[None]):
                     yield FollowUpTable(id="follow-ups")
                 yield QueuePanel(id="queues-panel")  # its own worker (services/queues.py)
             yield StatusLine(id="home-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         app = self.billing_app

@@ -15,10 +15,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Center, Middle, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import DomainError
+from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ class LoginScreen(Screen[None]):
             yield Label("Password", classes="field-label")
             yield Input(placeholder="password", password=True, id="password")
             yield StatusLine(id="login-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         app = self.billing_app

@@ -22,11 +22,12 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import DomainError
 from billing_tui.widgets.cells import row_at_cursor, text_cell
+from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -139,7 +140,7 @@ class LookupScreen(ModalScreen[None]):
             yield StatusLine(id="lookup-status")
             yield DataTable(id="lookup-results", cursor_type="row", zebra_stripes=True)
             yield Static("", id="payer-card", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#lookup-results", DataTable)

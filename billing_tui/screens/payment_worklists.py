@@ -18,12 +18,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
+from textual.widgets import DataTable, Header, Input, Label, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import DomainError, ValidationError
 from billing_tui.domain.money import Money, parse_money
 from billing_tui.widgets.cells import money_cell, right, row_at_cursor, text_cell
+from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.service_dialog import ServiceDialog
 from billing_tui.widgets.status import StatusLine
 
@@ -189,7 +190,7 @@ class PaymentWorklistsScreen(Screen[None]):
                 panel.border_title = "Underpaid"
                 yield DataTable(id="underpaid", cursor_type="row", zebra_stripes=True)
             yield StatusLine(id="pw-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         credits = self.query_one("#credits", DataTable)

@@ -21,13 +21,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, OptionList, Static
+from textual.widgets import Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import ConflictError, DomainError, NotFoundError
 from billing_tui.domain.money import Money
 from billing_tui.widgets.eob_grid import FIELDS, EobGrid, EobLineRow
+from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -172,7 +173,7 @@ class PostingScreen(Screen[None]):
                             compact=True)  # fmt: skip
             yield Static("", id="posting-totals")
             yield StatusLine(id="posting-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#claim-matches").display = False

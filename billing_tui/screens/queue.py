@@ -22,7 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import DomainError
@@ -35,6 +35,7 @@ from billing_tui.widgets.cells import (
     row_at_cursor,
     text_cell,
 )
+from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -142,7 +143,7 @@ class QueueScreen(Screen[None]):
             )
             yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
             yield StatusLine(id="queue-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.title = self.queue_name or "Work queue"

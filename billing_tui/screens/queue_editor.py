@@ -18,7 +18,6 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import (
     Checkbox,
-    Footer,
     Header,
     Input,
     Label,
@@ -43,6 +42,7 @@ from billing_tui.domain.queue_rules import (
     SortColumn,
 )
 from billing_tui.domain.reason_codes import category_label
+from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -218,7 +218,7 @@ class QueueEditorScreen(Screen[bool]):
             yield Label("Assigned to (none = shared by every rep)")
             yield SelectionList[int](id="q-members")
         yield StatusLine(id="q-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.title = "New work queue" if self.queue_id is None else "Edit work queue"
@@ -459,7 +459,7 @@ class AssignClaimsScreen(ModalScreen[bool]):
             box.border_title = f"Assign {n} claim{'s' if n != 1 else ''} to"
             yield OptionList(id="assign-users")
             yield StatusLine(id="assign-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.load_users()

@@ -20,11 +20,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Header, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from billing_tui.domain.errors import DomainError
 from billing_tui.widgets.cells import count_cell, money_cell, text_cell
+from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ class SubmitScreen(Screen[None]):
                 yield Input(id="submit-file", compact=True)
             yield Static("", id="submit-result")
             yield StatusLine(id="submit-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "837P batch"

@@ -17,10 +17,10 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import DomainError
+from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ class ServiceDialog(ModalScreen[R]):
             box.border_title = Text(self.dialog_title)  # may name a claim: never markup
             yield from self.body()
             yield StatusLine(id="dialog-status")
-        yield Footer()
+        yield KeysFooter()
 
     def body(self) -> ComposeResult:  # pragma: no cover - every dialog overrides it
         yield from ()
