@@ -97,6 +97,7 @@ class BillingApp(App[None]):
         self.last_key_at = time.monotonic()
         self._db_lock = threading.Lock()
         self._db_attempted = threading.Event()
+        self._collect_pending = False
 
     @property
     def today(self) -> dt.date:
@@ -135,7 +136,27 @@ class BillingApp(App[None]):
                 # the app: take it out of the garbage collector's full passes, which
                 # otherwise walk it all every few screens (30-50 ms on a screen push).
                 gc.freeze()
+                # A closed screen leaves its widgets as cyclic garbage that only a full
+                # pass frees, and Python starts one whenever enough has piled up: often
+                # in the middle of opening the next screen (60 ms on the denial work
+                # list). Full passes run when a screen closes instead (pop_screen), and
+                # the automatic ones become rare.
+                gen0, gen1, _ = gc.get_threshold()
+                gc.set_threshold(gen0, gen1, 100)
             return self.db
+
+    def pop_screen(self):  # type: ignore[override]
+        done = super().pop_screen()
+        if not self._collect_pending:
+            self._collect_pending = True
+            self.call_after_refresh(self._collect_closed_screens)
+        return done
+
+    def _collect_closed_screens(self) -> None:
+        """After the screen below has painted: free the closed screens' widgets now, while
+        the rep reads, rather than in a full pass that lands on the next screen push."""
+        self._collect_pending = False
+        gc.collect()
 
     def database(self, timeout: float = 60.0) -> Database:
         """Worker threads only: the open database.
@@ -310,10 +331,27 @@ class BillingApp(App[None]):
         ]  # fmt: skip
 
     def action_denials(self) -> None:
-        from billing_tui.screens.denials import DenialsScreen
-
         if self.actor is not None and not self.locked:
-            self.push_screen(DenialsScreen())
+            self._open_denials()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="open-denials")
+    def _open_denials(self) -> None:
+        """Read the work list's first page, then push the screen built with it: one
+        paint, with no empty frame first and no query racing the screen's own styling
+        for the interpreter. A failed read pushes the screen empty; it reads again and
+        names the problem."""
+        from billing_tui.screens.denials import DenialsScreen, first_page
+
+        try:
+            first = first_page(self)
+        except Exception:  # noqa: BLE001 - the screen reads again, and reports what failed
+            first = None
+
+        def push() -> None:
+            if self.actor is not None and not self.locked:
+                self.push_screen(DenialsScreen(first))
+
+        self.call_from_thread(push)
 
     def action_appeals(self) -> None:
         from billing_tui.screens.appeals import AppealsScreen

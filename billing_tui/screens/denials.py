@@ -5,6 +5,10 @@ the highlighted group's denials below, oldest first.
 denials, on a denial opens it (root cause and actions). ``p`` filters by payer, ``a``
 steps through the age filters, ``n`` loads the group's next page. Coming back from a
 denial reloads the list (a worked denial leaves it).
+
+f10 reads the first page before it pushes the screen (``first_page`` in the app's
+worker), so the screen is built full and painted once; pushed without a page (tests, or
+when that read failed) it loads itself and shows what went wrong.
 """
 
 from __future__ import annotations
@@ -18,13 +22,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, OptionList, Static
+from textual.widgets import DataTable, Header, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from billing_tui.domain.errors import DomainError
 from billing_tui.domain.money import Money
 from billing_tui.widgets.cells import count_cell, money_cell, row_at_cursor
+from billing_tui.widgets.fast_table import FastTable
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
 
@@ -34,6 +39,13 @@ if TYPE_CHECKING:
 
 AGES = ("all", "0-30", "31-60", "61-90", "91+")
 PAGE = 50
+
+
+def first_page(app: BillingApp) -> DenialWorkList:
+    """Worker threads only: the unfiltered work list's first page, as the screen opens."""
+    from billing_tui.services.denials import work_list
+
+    return work_list(app.database(), today=app.today, limit=PAGE)
 
 
 class PayerPicker(ModalScreen["int | None | bool"]):
@@ -64,7 +76,7 @@ class PayerPicker(ModalScreen["int | None | bool"]):
             options = [Option("All payers", id="all")]
             options += [Option(Text(name), id=str(pid)) for pid, name in self.payers]
             yield OptionList(*options, id="payer-options")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         ol = self.query_one(OptionList)
@@ -127,8 +139,9 @@ class DenialsScreen(Screen[None]):
             super().__init__()
             self.reason = reason
 
-    def __init__(self) -> None:
+    def __init__(self, first: DenialWorkList | None = None) -> None:
         super().__init__()
+        self.first = first  # the first page, read before the push (None: load it here)
         self.payer_id: int | None = None
         self.payer_name = "All payers"
         self.age = "all"
@@ -145,17 +158,18 @@ class DenialsScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        # Query first: the work list loads in its thread while the widgets below are built
-        # and styled, and is usually back before the first paint (one paint, not two).
-        self.reload()
+        if self.first is None:
+            # Query first: the work list loads in its thread while the widgets below are
+            # built and styled.
+            self.reload()
         yield Header()
-        # The tables stay hidden until the first answer: laying out and painting them
-        # empty, then again full, cost a third of the time to the first page.
-        with Vertical(id="den-body", classes="loading"):
+        # Without a first page the tables stay hidden until the answer: laying out and
+        # painting them empty, then again full, cost a third of the time to the list.
+        with Vertical(id="den-body", classes="" if self.first else "loading"):
             yield Static("", id="den-filters")
             # Fixed column widths: the layout never jumps between pages, and the table
             # does not measure every cell of every row to size its columns.
-            groups = DataTable(id="den-groups", cursor_type="row", zebra_stripes=True)
+            groups = FastTable(id="den-groups", cursor_type="row", zebra_stripes=True)
             groups.add_column("Category", key="category", width=26)
             groups.add_column("CARC", key="carc", width=5)
             groups.add_column("What the payer said", key="description", width=58)
@@ -163,7 +177,7 @@ class DenialsScreen(Screen[None]):
             groups.add_column(Text("Dollars", justify="right"), key="dollars", width=12)
             yield groups
             yield Static("", id="den-rows-title")
-            rows = DataTable(id="den-rows", cursor_type="row", zebra_stripes=True)
+            rows = FastTable(id="den-rows", cursor_type="row", zebra_stripes=True)
             rows.add_column("Claim", key="claim", width=14)
             rows.add_column("Patient", key="patient", width=24)
             rows.add_column("Payer", key="payer", width=24)
@@ -177,6 +191,9 @@ class DenialsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = "Denial work list"
+        if self.first is not None:  # filled before the first paint: one paint, full
+            self._loaded(self.Loaded(self.first, ""))
+            self.first = None
 
     def on_screen_resume(self) -> None:
         if self.opened:  # back from a denial: it may have left the list

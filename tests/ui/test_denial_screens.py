@@ -202,6 +202,34 @@ async def test_names_with_brackets_show_as_typed(app: BillingApp, db_path: Path)
         )
 
 
+async def test_f10_builds_the_list_with_its_first_page(app: BillingApp, monkeypatch):
+    """f10 reads the first page before the screen is pushed: the screen never starts a
+    load of its own or shows an empty list; pushed without a page, it loads itself."""
+    loads: list[DenialsScreen] = []
+    real_reload = DenialsScreen.reload
+
+    def counting_reload(self, *args, **kwargs):
+        loads.append(self)
+        return real_reload(self, *args, **kwargs)
+
+    monkeypatch.setattr(DenialsScreen, "reload", counting_reload)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "rep", "rep")
+        await pilot.press("f10")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, DenialsScreen) and screen.wl is not None
+        assert loads == [] and screen.wl.groups
+        assert not screen.query_one("#den-body").has_class("loading")
+        assert screen.query_one("#den-groups", DataTable).row_count == len(screen.wl.groups)
+        await pilot.press("escape")
+        await settle(pilot)
+        bare = DenialsScreen()
+        pilot.app.push_screen(bare)
+        await settle(pilot)
+        assert loads == [bare] and bare.wl is not None and bare.wl.groups
+
+
 async def test_age_and_payer_filters(app: BillingApp):
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "rep", "rep")
@@ -229,13 +257,13 @@ async def test_age_and_payer_filters(app: BillingApp):
 
 async def test_groups_and_pages_of_the_work_list(app: BillingApp, monkeypatch):
     """Another group's denials and the next page load under the groups; the footer's
-    "Next page" key follows whether more denials follow (changed in place)."""
-    from textual.widgets._footer import FooterKey
+    "Next page" key follows whether more denials follow."""
+    from billing_tui.widgets.keys_footer import KeysFooter
 
     monkeypatch.setattr("billing_tui.screens.denials.PAGE", 2)
 
-    def next_page_key(screen) -> FooterKey:
-        return next(k for k in screen.query(FooterKey) if k.key == "n")
+    def next_page_enabled(screen) -> bool | None:
+        return screen.query_one(KeysFooter).key_enabled("n")
 
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "rep", "rep")
@@ -247,7 +275,7 @@ async def test_groups_and_pages_of_the_work_list(app: BillingApp, monkeypatch):
         first, second = groups[0], groups[1]
         assert screen.group == (first.category, first.carc) and first.count > 2
         assert len(screen.rows) == 2 and screen.more
-        assert not next_page_key(screen).has_class("-disabled")
+        assert next_page_enabled(screen) is True
         page1 = [r.denial_id for r in screen.rows]
         await pilot.press("n")
         await settle(pilot)
@@ -263,7 +291,7 @@ async def test_groups_and_pages_of_the_work_list(app: BillingApp, monkeypatch):
         await settle(pilot)
         assert screen.group == (groups[small].category, groups[small].carc)
         assert not screen.more
-        assert next_page_key(screen).has_class("-disabled")
+        assert next_page_enabled(screen) is False
 
 
 def test_denial_work_list_snapshot(snap_compare, db_url: str) -> None:
@@ -318,9 +346,9 @@ def test_denial_detail_snapshot(snap_compare, db_url: str) -> None:
     assert snap_compare(BillingApp(db_url, today=TODAY), terminal_size=SIZE, run_before=run_before)
 
 
-async def test_footer_rebuild_queued_before_leaving_is_harmless(app: BillingApp):
-    """Escape right after f10 can leave a footer rebuild queued for the screen just
-    closed; it must do nothing then (raising would stop the app)."""
+async def test_footer_signal_after_leaving_is_harmless(app: BillingApp):
+    """Escape right after f10 can leave a "bindings changed" signal queued for the
+    screen just closed; it must do nothing then (raising would stop the app)."""
     from billing_tui.widgets.keys_footer import KeysFooter
 
     async with app.run_test(size=SIZE) as pilot:
@@ -332,4 +360,6 @@ async def test_footer_rebuild_queued_before_leaving_is_harmless(app: BillingApp)
         await pilot.press("escape")
         await settle(pilot)
         assert pilot.app.screen is home and not footer.is_attached
-        await footer.recompose()  # the queued call, run late
+        footer._bindings_changed(home)  # the queued signal, delivered late
+        await settle(pilot)
+        assert pilot.app.screen is home
