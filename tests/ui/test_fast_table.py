@@ -94,3 +94,21 @@ async def test_fast_table_draws_what_datatable_draws(widths, data, cursor_type, 
         fast.focus()
         await pilot.pause()
         assert _lines(fast, n) == stock_focused  # each with the focus
+        app.set_focus(None)
+        await pilot.resize_terminal(100, 30)  # narrower: the fill after the last column
+        await pilot.pause()
+        assert fast.size.width == stock.size.width == 100
+        assert _lines(fast, n) == _lines(stock, n)
+
+
+async def test_fast_table_skips_measuring_fixed_width_columns():
+    """Fixed-width columns keep their width whatever the cells hold; an auto-width
+    column is still sized to its widest cell."""
+    app = Pair([["a much longer cell than the column", "xyz"]], [4, 6], "row", 1)
+    async with app.run_test(size=(80, 10)) as pilot:
+        fast = app.query_one("#fast", FastTable)
+        assert [c.get_render_width(fast) for c in fast.ordered_columns] == [6, 8]
+        fast.add_column("auto")
+        fast.add_row("1", "2", "twelve chars")
+        await pilot.pause()
+        assert fast.ordered_columns[2].get_render_width(fast) == len("twelve chars") + 2
