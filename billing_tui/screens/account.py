@@ -28,7 +28,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
+from textual.widgets import DataTable, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -43,6 +43,7 @@ from billing_tui.screens.call_note import (
     format_duration,
 )
 from billing_tui.widgets.cells import date_cell, money_cell, right, text_cell
+from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.service_dialog import ServiceDialog
 from billing_tui.widgets.status import StatusLine
 
@@ -132,46 +133,6 @@ def grid(columns: list[Column], rows: list[list[str | Text]]) -> Text:
                 out.append_text(text)
                 out.append(pad)
     return out
-
-
-class _Footer(Footer):
-    """The stock footer, but built once per burst of binding changes.
-
-    Opening a screen changes the bindings three or four times (pushed, focused, data
-    loaded); the stock footer recomposes for each, and each rebuild restyles every key.
-    This one waits while ``held`` (the account is loading: the keys appear with it) and
-    then rebuilds at most once per frame. (textual is pinned exactly in pyproject.toml,
-    so the override tracks one version.)
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.held = True
-        self._rebuild_pending = False
-        self._changed = False
-
-    def bindings_changed(self, screen: Screen) -> None:
-        self._bindings_ready = True
-        if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
-            return
-        self._changed = True
-        if not self.held and not self._rebuild_pending:
-            self._rebuild_pending = True
-            self.call_after_refresh(self._rebuild)
-
-    def release(self) -> None:
-        """Stop holding; show the keys as they are now."""
-        if self.held:
-            self.held = False
-            if self._changed and not self._rebuild_pending:
-                self._rebuild_pending = True
-                self.call_after_refresh(self._rebuild)
-
-    async def _rebuild(self) -> None:
-        self._rebuild_pending = False
-        self._changed = False
-        with self._context():  # compose binds the keys to this footer, whoever called
-            await self.recompose()
 
 
 # --- dialogs ----------------------------------------------------------------------------
@@ -525,7 +486,7 @@ class AccountScreen(Screen[None]):
                     with VerticalScroll(id="notes"):
                         yield Static("", id="notes-text")
             yield StatusLine(id="acct-status")
-        yield _Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         # What the footer shows now; it is rebuilt only when this changes.
@@ -606,7 +567,6 @@ class AccountScreen(Screen[None]):
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
         self.show(message.view)
-        self.query_one(_Footer).release()
         status = self.query_one("#acct-status", StatusLine)
         if self._flash:
             status.show_info(self._flash)
@@ -622,7 +582,6 @@ class AccountScreen(Screen[None]):
 
     @on(LoadFailed)
     def _load_failed(self, message: LoadFailed) -> None:
-        self.query_one(_Footer).release()
         self.query_one("#acct-status", StatusLine).show_error(message.reason)
 
     @on(Worker.StateChanged)
@@ -630,7 +589,6 @@ class AccountScreen(Screen[None]):
         if event.state != WorkerState.ERROR or event.worker.group not in ("account", "next"):
             return
         self.busy = False
-        self.query_one(_Footer).release()
         error = event.worker.error
         what = "load the account" if event.worker.group == "account" else "take the next account"
         self.query_one("#acct-status", StatusLine).show_error(

@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState
 
 from billing_tui.domain.errors import DomainError
 from billing_tui.widgets.cells import count_cell, money_cell, text_cell
+from billing_tui.widgets.fast_table import FastTable
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
 
@@ -85,13 +86,14 @@ class SubmitScreen(Screen[None]):
         yield Header()
         with Vertical(id="submit-body"):
             yield Static("", id="submit-summary", markup=False)  # names a payer id
-            table = DataTable(id="submit-table", cursor_type="row")
-            table.add_column("Payer", key="payer")
-            table.add_column("EDI id", key="edi")
-            table.add_column(Text("Claims", justify="right"), key="claims")
-            table.add_column(Text("Secondary", justify="right"), key="secondary")
-            table.add_column(Text("Lines", justify="right"), key="lines")
-            table.add_column(Text("Charges", justify="right"), key="charges")
+            # Fixed widths: the table never paints at header width and then jumps.
+            table = FastTable(id="submit-table", cursor_type="row")
+            table.add_column("Payer", key="payer", width=38)
+            table.add_column("EDI id", key="edi", width=6)
+            table.add_column(Text("Claims", justify="right"), key="claims", width=6)
+            table.add_column(Text("Secondary", justify="right"), key="secondary", width=9)
+            table.add_column(Text("Lines", justify="right"), key="lines", width=5)
+            table.add_column(Text("Charges", justify="right"), key="charges", width=8)
             yield table
             with Horizontal(id="submit-file-row"):
                 yield Label("File")
