@@ -25,6 +25,7 @@ from billing_tui.screens.denial_detail import URGENCY_STYLE, DenialDialog
 from billing_tui.widgets.cells import money_cell, row_at_cursor, text_cell
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
+from billing_tui.widgets.worker_failures import ReportsWorkerFailures
 
 if TYPE_CHECKING:
     from billing_tui.app import BillingApp
@@ -75,7 +76,9 @@ class OutcomeDialog(DenialDialog):
         self.query_one(OptionList).focus()
 
 
-class AppealsScreen(Screen[None]):
+class AppealsScreen(ReportsWorkerFailures, Screen[None]):
+    WORKER_FAILURES: ClassVar[dict[str, str]] = {"appeals": "load the appeals"}
+    FAILURE_STATUS = "#appeals-status"
     BINDING_GROUP_TITLE = "Appeals"
     AUTO_FOCUS = "#appeals-table"
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -19,7 +19,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import get_current_worker
 
 from billing_tui.domain.errors import DomainError
 from billing_tui.domain.money import Money
@@ -27,6 +27,7 @@ from billing_tui.widgets.cells import money_cell, right, row_at_cursor, text_cel
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.service_dialog import ServiceDialog
 from billing_tui.widgets.status import StatusLine
+from billing_tui.widgets.worker_failures import ReportsWorkerFailures
 
 if TYPE_CHECKING:
     from billing_tui.app import BillingApp
@@ -86,7 +87,9 @@ class DecisionDialog(ServiceDialog["ApprovalOutcome | None"]):
         self.start(lambda actor, _today: self.call(actor, reason))
 
 
-class ApprovalsScreen(Screen[None]):
+class ApprovalsScreen(ReportsWorkerFailures, Screen[None]):
+    WORKER_FAILURES: ClassVar[dict[str, str]] = {"approvals": "list requests"}
+    FAILURE_STATUS = "#approvals-status"
     BINDING_GROUP_TITLE = "Approvals"
     AUTO_FOCUS = "#approvals"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -201,12 +204,6 @@ class ApprovalsScreen(Screen[None]):
     @on(LoadFailed)
     def _load_failed(self, message: LoadFailed) -> None:
         self.status.show_error(message.reason)
-
-    @on(Worker.StateChanged)
-    def _crashed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "approvals" and event.state == WorkerState.ERROR:
-            error = event.worker.error
-            self.status.show_error(f"Could not list requests: {type(error).__name__}: {error}")
 
     def selected(self) -> ApprovalRow | None:
         return row_at_cursor(self.query_one("#approvals", DataTable), self.rows)

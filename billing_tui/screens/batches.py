@@ -31,6 +31,7 @@ from billing_tui.screens.lookup import DEBOUNCE_SECONDS, KIND_LABELS
 from billing_tui.widgets.cells import money_cell, right, row_at_cursor, text_cell
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
+from billing_tui.widgets.worker_failures import ReportsWorkerFailures
 
 if TYPE_CHECKING:
     from billing_tui.app import BillingApp
@@ -352,7 +353,9 @@ class NewBatchScreen(ModalScreen["BatchSummary | None"]):
 # --- the batch list ---------------------------------------------------------------------
 
 
-class BatchesScreen(Screen[None]):
+class BatchesScreen(ReportsWorkerFailures, Screen[None]):
+    WORKER_FAILURES: ClassVar[dict[str, str]] = {"batches": "list batches"}
+    FAILURE_STATUS = "#batches-status"
     BINDING_GROUP_TITLE = "Payment batches"
     AUTO_FOCUS = "#batches"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -480,12 +483,6 @@ class BatchesScreen(Screen[None]):
     def _load_failed(self, message: LoadFailed) -> None:
         self.status.show_error(message.reason)
 
-    @on(Worker.StateChanged)
-    def _crashed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "batches" and event.state == WorkerState.ERROR:
-            error = event.worker.error
-            self.status.show_error(f"Could not list batches: {type(error).__name__}: {error}")
-
     # --- actions ----------------------------------------------------------------------------
 
     def selected(self) -> BatchSummary | None:
@@ -542,9 +539,12 @@ class BatchesScreen(Screen[None]):
 # --- what was posted to one batch, and reversing a posting ----------------------------------
 
 
-class BatchPostingsScreen(Screen[None]):
+class BatchPostingsScreen(ReportsWorkerFailures, Screen[None]):
     """Every posting of one batch (per claim line), with ``x`` to reverse one: the
     service reverses each of its entries, reopens the batch and re-derives the claim."""
+
+    WORKER_FAILURES: ClassVar[dict[str, str]] = {"batch-postings": "list postings"}
+    FAILURE_STATUS = "#bp-status"
 
     BINDING_GROUP_TITLE = "Batch postings"
     AUTO_FOCUS = "#postings"
@@ -663,12 +663,6 @@ class BatchPostingsScreen(Screen[None]):
     @on(LoadFailed)
     def _load_failed(self, message: LoadFailed) -> None:
         self.status.show_error(message.reason)
-
-    @on(Worker.StateChanged)
-    def _crashed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "batch-postings" and event.state == WorkerState.ERROR:
-            error = event.worker.error
-            self.status.show_error(f"Could not list postings: {type(error).__name__}: {error}")
 
     def selected(self):
         return row_at_cursor(self.query_one("#postings", DataTable), self.rows)

@@ -28,6 +28,7 @@ from billing_tui.widgets.cells import money_cell
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.service_dialog import ServiceDialog
 from billing_tui.widgets.status import StatusLine
+from billing_tui.widgets.worker_failures import ReportsWorkerFailures
 
 if TYPE_CHECKING:
     from billing_tui.app import BillingApp
@@ -118,7 +119,9 @@ class RootCauseDialog(DenialDialog):
         self.start(lambda actor, _today: set_root_cause(db, actor, denial_id, cause, note=note))
 
 
-class AppealDialog(DenialDialog):
+class AppealDialog(ReportsWorkerFailures, DenialDialog):
+    WORKER_FAILURES: ClassVar[dict[str, str]] = {"appeal-preview": "preview the letter"}
+    FAILURE_STATUS = "#dialog-status"
     BINDING_GROUP_TITLE = "Appeal"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "File appeal", id="appeal.save"),
@@ -345,7 +348,9 @@ class RebillDialog(DenialDialog):
 # --- the screen -----------------------------------------------------------------------------
 
 
-class DenialDetailScreen(Screen[None]):
+class DenialDetailScreen(ReportsWorkerFailures, Screen[None]):
+    WORKER_FAILURES: ClassVar[dict[str, str]] = {"denial-detail": "load the denial"}
+    FAILURE_STATUS = "#dd-status"
     BINDING_GROUP_TITLE = "Denial"
     AUTO_FOCUS = "#dd-claims"
     BINDINGS: ClassVar[list[BindingType]] = [

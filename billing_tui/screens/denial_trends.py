@@ -19,7 +19,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
 from billing_tui.domain.errors import DomainError
@@ -27,6 +27,7 @@ from billing_tui.domain.money import Money
 from billing_tui.widgets.cells import count_cell, money_cell, right, text_cell
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
+from billing_tui.widgets.worker_failures import ReportsWorkerFailures
 
 if TYPE_CHECKING:
     from billing_tui.app import BillingApp
@@ -45,7 +46,9 @@ def _pct(rate: float | None) -> Text:
     return right("-" if rate is None else f"{rate * 100:.2f}%")
 
 
-class DenialTrendsScreen(Screen[None]):
+class DenialTrendsScreen(ReportsWorkerFailures, Screen[None]):
+    WORKER_FAILURES: ClassVar[dict[str, str]] = {"trends": "load the denial trends"}
+    FAILURE_STATUS = "#trend-status"
     BINDING_GROUP_TITLE = "Denial trends"
     AUTO_FOCUS = "#trend-table"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -132,14 +135,8 @@ class DenialTrendsScreen(Screen[None]):
         self.query_one("#trend-body").loading = False
         self.query_one("#trend-status", StatusLine).show_error(message.reason)
 
-    @on(Worker.StateChanged)
-    def _worker_crashed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "trends" and event.state == WorkerState.ERROR:
-            error = event.worker.error
-            self.query_one("#trend-body").loading = False
-            self.query_one("#trend-status", StatusLine).show_error(
-                f"Could not load the denial trends: {type(error).__name__}: {error}"
-            )
+    def worker_failed(self, group: str) -> None:
+        self.query_one("#trend-body").loading = False
 
     # --- painting --------------------------------------------------------------------
 

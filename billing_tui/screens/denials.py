@@ -32,6 +32,7 @@ from billing_tui.widgets.cells import count_cell, money_cell, row_at_cursor
 from billing_tui.widgets.fast_table import FastTable
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
+from billing_tui.widgets.worker_failures import ReportsWorkerFailures
 
 if TYPE_CHECKING:
     from billing_tui.app import BillingApp
@@ -96,8 +97,14 @@ class PayerPicker(ModalScreen["int | None | bool"]):
         self.dismiss(False)
 
 
-class DenialsScreen(Screen[None]):
+class DenialsScreen(ReportsWorkerFailures, Screen[None]):
     BINDING_GROUP_TITLE = "Denials"
+    WORKER_FAILURES: ClassVar[dict[str, str]] = {
+        "denials": "load the work list",
+        "denials-rows": "load the group's denials",
+        "denials-payers": "list the payers",
+    }
+    FAILURE_STATUS = "#den-status"
     AUTO_FOCUS = "#den-groups"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", id="denials.open"),
@@ -320,6 +327,9 @@ class DenialsScreen(Screen[None]):
     def _failed(self, message: Failed) -> None:
         self.busy = False
         self.query_one("#den-status", StatusLine).show_error(message.reason)
+
+    def worker_failed(self, group: str) -> None:
+        self.busy = False
 
     # --- keys --------------------------------------------------------------------------
 

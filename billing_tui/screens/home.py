@@ -17,13 +17,14 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Header, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import get_current_worker
 
 from billing_tui.domain.errors import DomainError
 from billing_tui.screens.queue import QueuePanel
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
 from billing_tui.widgets.summary_tables import AgingTable, FollowUpTable, RecentAccountsTable
+from billing_tui.widgets.worker_failures import ReportsWorkerFailures
 
 if TYPE_CHECKING:
     from billing_tui.app import BillingApp
@@ -41,7 +42,9 @@ def format_day(day: dt.date) -> str:
     return f"{days[day.weekday()]} {day.day} {months[day.month - 1]} {day.year}"
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(ReportsWorkerFailures, Screen[None]):
+    WORKER_FAILURES: ClassVar[dict[str, str]] = {"home": "load the home page"}
+    FAILURE_STATUS = "#home-status"
     BINDING_GROUP_TITLE = "Home"
     AUTO_FOCUS = "#follow-ups"
     IS_ROOT: ClassVar[bool] = True  # escape does not leave it
@@ -168,14 +171,8 @@ class HomeScreen(Screen[None]):
         self.query_one("#home-status", StatusLine).show_error(message.reason)
         self._stop_loading()
 
-    @on(Worker.StateChanged)
-    def _worker_crashed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "home" and event.state == WorkerState.ERROR:
-            error = event.worker.error
-            self.query_one("#home-status", StatusLine).show_error(
-                f"Could not load the home page: {type(error).__name__}: {error}"
-            )
-            self._stop_loading()
+    def worker_failed(self, group: str) -> None:
+        self._stop_loading()
 
     def _stop_loading(self) -> None:
         for panel in self._panels():

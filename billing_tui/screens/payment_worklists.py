@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Label, Select, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import get_current_worker
 
 from billing_tui.domain.errors import DomainError, ValidationError
 from billing_tui.domain.money import Money, parse_money
@@ -27,6 +27,7 @@ from billing_tui.widgets.cells import money_cell, right, row_at_cursor, text_cel
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.service_dialog import ServiceDialog
 from billing_tui.widgets.status import StatusLine
+from billing_tui.widgets.worker_failures import ReportsWorkerFailures
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -139,7 +140,9 @@ class RefundDialog(ServiceDialog["ApprovalOutcome | None"]):
             self.query_one(target[message.field]).focus()
 
 
-class PaymentWorklistsScreen(Screen[None]):
+class PaymentWorklistsScreen(ReportsWorkerFailures, Screen[None]):
+    WORKER_FAILURES: ClassVar[dict[str, str]] = {"payment-worklists": "load the lists"}
+    FAILURE_STATUS = "#pw-status"
     BINDING_GROUP_TITLE = "Credit balances and underpaid"
     AUTO_FOCUS = "#credits"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -292,12 +295,6 @@ class PaymentWorklistsScreen(Screen[None]):
     @on(LoadFailed)
     def _load_failed(self, message: LoadFailed) -> None:
         self.status.show_error(message.reason)
-
-    @on(Worker.StateChanged)
-    def _crashed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "payment-worklists" and event.state == WorkerState.ERROR:
-            error = event.worker.error
-            self.status.show_error(f"Could not load the lists: {type(error).__name__}: {error}")
 
     # --- actions ----------------------------------------------------------------------------
 
