@@ -6,11 +6,17 @@ payer, ``a`` goes back to all payers. ``ctrl+s`` writes exactly the claims shown
 file named (a claim changed since the preview stops the write with a message); after
 writing, the screen shows the interchange control number and the file, and the preview
 is empty until more claims are ready.
+
+``i`` imports the clearinghouse's 999 for a batch sent: accepted sets' claims become
+accepted, a rejected set's claims go back to the scrubber work list with the 999's error
+text (the same service as ``billing-tui import-999``); the same file twice changes
+nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -27,11 +33,84 @@ from billing_tui.domain.errors import DomainError
 from billing_tui.widgets.cells import count_cell, money_cell, text_cell
 from billing_tui.widgets.fast_table import FastTable
 from billing_tui.widgets.keys_footer import KeysFooter
+from billing_tui.widgets.service_dialog import ServiceDialog
 from billing_tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
     from billing_tui.app import BillingApp
+    from billing_tui.services.acks import AckResult
     from billing_tui.services.submission import ExportResult, SubmissionPreview
+
+SHOWN_REJECTS = 8  # rejected claim numbers named in the result line
+
+
+def ack_summary(r: AckResult) -> Text:
+    """What a 999 did, in one or two lines for the screen."""
+    if r.duplicate:
+        return Text(f"{r.file}: this 999 was imported before; nothing changed.")
+    icn = f"{r.interchange_control_number:09d}" if r.interchange_control_number else "?"
+    text = Text.assemble(
+        ("999 imported: ", "bold"),
+        f"interchange {icn}: {r.sets_accepted} set(s) accepted, {r.sets_rejected} rejected; "
+        f"{r.claims_accepted:,} claim(s) accepted, {r.claims_rejected:,} rejected",
+    )
+    if r.rejected_claims:
+        named = ", ".join(r.rejected_claims[:SHOWN_REJECTS])
+        more = len(r.rejected_claims) - SHOWN_REJECTS
+        text.append(
+            f"\nBack on the scrubber work list (f6): {named}"
+            + (f" and {more} more" if more > 0 else "")
+        )
+    return text
+
+
+class AckImportDialog(ServiceDialog["AckResult | None"]):
+    """The 999 file to import; enter imports it. A file that is not a 999, answers no
+    batch we sent, or is missing keeps the dialog open with the reason."""
+
+    BINDING_GROUP_TITLE = "Import 999"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="ack_import.cancel"),
+    ]
+    AUTO_FOCUS = "#ack-file"
+    DEFAULT_CSS = """
+    AckImportDialog { align: center middle; }
+    AckImportDialog > Vertical {
+        width: 84; max-width: 100%; height: auto; padding: 0 1;
+        border: round $primary; border-title-style: bold; background: $surface;
+    }
+    AckImportDialog .dialog-hint { color: $text-muted; height: auto; margin-top: 1; }
+    """
+
+    def __init__(self, folder: str = "") -> None:
+        super().__init__("Import a 999 acknowledgment")
+        self.folder = folder
+
+    def body(self) -> ComposeResult:
+        yield Label("999 file")
+        # The folder the 837P went to, cursor at its end: type the 999's name.
+        yield Input(
+            value=self.folder,
+            placeholder="/path/to/file.999",
+            id="ack-file",
+            select_on_focus=False,
+        )
+        yield Static(
+            "enter imports it; the claims of rejected sets go back to the scrubber",
+            classes="dialog-hint",
+        )
+
+    @on(Input.Submitted, "#ack-file")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        path = event.value.strip()
+        if not path:
+            self.status.show_error("name the 999 file")
+            return
+        from billing_tui.services.acks import import_999
+
+        db = self.billing_app.database()
+        self.start(lambda actor, _today: import_999(db, actor, path))
 
 
 class SubmitScreen(Screen[None]):
@@ -42,6 +121,7 @@ class SubmitScreen(Screen[None]):
         Binding("enter", "only_payer", "Only this payer", id="submit.only_payer"),
         Binding("a", "all_payers", "All payers", id="submit.all_payers"),
         Binding("f", "edit_file", "File name", id="submit.edit_file"),
+        Binding("i", "import_ack", "Import 999", id="submit.import_ack"),
         Binding("r", "refresh", "Refresh", show=False, id="submit.refresh"),
     ]
     DEFAULT_CSS = """
@@ -252,6 +332,18 @@ class SubmitScreen(Screen[None]):
         self.query_one("#submit-status", StatusLine).show_info(
             "the claims are marked submitted; upload the file to the clearinghouse"
         )
+
+    def action_import_ack(self) -> None:
+        written = self.query_one("#submit-file", Input).value.strip()
+        folder = str(Path(written).parent) + "/" if written else ""
+
+        def imported(result: AckResult | None) -> None:
+            if result is None:
+                return
+            self.query_one("#submit-result", Static).update(ack_summary(result))
+            self.refresh_preview(note="" if result.duplicate else "999 imported")
+
+        self.app.push_screen(AckImportDialog(folder), imported)
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:

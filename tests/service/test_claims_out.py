@@ -8,7 +8,7 @@ import pytest
 from claims_out_helpers import claim_row, give_addresses, set_claim, setup_practice
 from sqlalchemy import func, select
 from svc_helpers import TODAY, add_coverage, make_claim
-from x12_helpers import pyx12_999, pyx12_findings
+from x12_helpers import ack_999, pyx12_999, pyx12_findings
 
 from billing_tui.db import models as m
 from billing_tui.db.uow import UnitOfWork
@@ -260,26 +260,6 @@ def test_corrected_claim_goes_out_with_frequency_7_and_ref_f8(db, admin, practic
         CE.start_correction(db, admin, cid, payer_claim_number="X")
 
 
-def _ack(gs06: int, sets: list[tuple[str, str, str]]) -> str:
-    """A 999 answering group ``gs06``: (ST02, IK5 status, extra segments) per set."""
-    body = ["ST*999*0001*005010X231A1", f"AK1*HC*{gs06}*005010X222A1"]
-    for st02, status, extra in sets:
-        body.append(f"AK2*837*{st02}*005010X222A1")
-        body.extend(x for x in extra.split("~") if x)
-        body.append(f"IK5*{status}")
-    accepted = sum(s[1] in "AE" for s in sets)
-    body.append(
-        f"AK9*{'A' if accepted == len(sets) else 'P' if accepted else 'R'}*{len(sets)}*{len(sets)}*{accepted}"
-    )
-    body.append(f"SE*{len(body) + 1}*0001")
-    return (
-        "ISA*00*          *00*          *ZZ*CLEARINGHOUSE  *ZZ*741234567      *261128*0900*^*00501*000000451*0*P*:~"
-        "GS*FA*CLEARINGHOUSE*741234567*20261128*0900*451*X*005010X231A1~"
-        + "~".join(body)
-        + "~GE*1*451~IEA*1*000000451~"
-    )
-
-
 def test_999_accepts_one_set_and_rejects_the_other(db, admin, practice, tmp_path):
     a, b1, b2 = _claims(
         db, admin, tmp_path, {},
@@ -294,7 +274,7 @@ def test_999_accepts_one_set_and_rejects_the_other(db, admin, practice, tmp_path
         subs = {x.claim_id: x for x in uow.session.scalars(select(m.SubmittedClaim))}
     uhc_set, aetna_set = sets[payers["87726"].id], sets[payers["60054"].id]
     clm_pos = subs[b2].first_segment + 8  # inside b2's segments
-    ack = _ack(
+    ack = ack_999(
         r.group_control_number,
         [
             (uhc_set.control_number, "A", ""),
@@ -346,7 +326,7 @@ def test_999_built_by_pyx12_for_a_broken_file(db, admin, practice, tmp_path):
 
 def test_999_that_matches_nothing_is_refused(db, admin, practice, tmp_path):
     path = tmp_path / "x.999"
-    path.write_text(_ack(4242, [("000000001", "A", "")]))
+    path.write_text(ack_999(4242, [("000000001", "A", "")]))
     with pytest.raises(NotFoundError, match="matches no 837P batch"):
         import_999(db, admin, path)
     with pytest.raises(ValidationError, match="no such file"):

@@ -49,3 +49,23 @@ def pyx12_999(text: str) -> str:
     logging.getLogger("pyx12").propagate = False
     x12n.x12n_document(params.params(), io.StringIO(text), out, None)
     return out.getvalue()
+
+
+def ack_999(gs06: int, sets: list[tuple[str, str, str]]) -> str:
+    """A 999 answering group ``gs06``: (ST02, IK5 status, extra segments) per set."""
+    body = ["ST*999*0001*005010X231A1", f"AK1*HC*{gs06}*005010X222A1"]
+    for st02, status, extra in sets:
+        body.append(f"AK2*837*{st02}*005010X222A1")
+        body.extend(x for x in extra.split("~") if x)
+        body.append(f"IK5*{status}")
+    accepted = sum(s[1] in "AE" for s in sets)
+    body.append(
+        f"AK9*{'A' if accepted == len(sets) else 'P' if accepted else 'R'}*{len(sets)}*{len(sets)}*{accepted}"
+    )
+    body.append(f"SE*{len(body) + 1}*0001")
+    return (
+        "ISA*00*          *00*          *ZZ*CLEARINGHOUSE  *ZZ*741234567      *261128*0900*^*00501*000000451*0*P*:~"
+        "GS*FA*CLEARINGHOUSE*741234567*20261128*0900*451*X*005010X231A1~"
+        + "~".join(body)
+        + "~GE*1*451~IEA*1*000000451~"
+    )

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
+from x12_helpers import ack_999
 
 from billing_tui.app import BillingApp
 from billing_tui.screens.claim_entry import ClaimEntryScreen, DiagnosisPicker, LineRow
 from billing_tui.screens.scrubber import ScrubberScreen
-from billing_tui.screens.submit import SubmitScreen
+from billing_tui.screens.submit import AckImportDialog, SubmitScreen
 from billing_tui.widgets.status import StatusLine
 
 from .conftest import TODAY, log_in, settle
@@ -162,6 +163,64 @@ async def test_submit_shows_the_batch_then_writes_it(
         assert screen.check_action("write", ()) is None
     assert _q(db_path, "SELECT claim_count FROM submission_batches")[0][0] == total
     assert _q(db_path, "SELECT COUNT(*) FROM claims WHERE status = 'ready'")[0][0] == 0
+
+
+async def test_import_999_from_the_submit_screen(
+    app: BillingApp, db_path: Path, tmp_path: Path
+) -> None:
+    """After the batch is sent, the clearinghouse's 999 comes back: i, the file name,
+    enter. The first set's claims are accepted, the others' go back to the scrubber; a
+    wrong file name keeps the dialog open with the name typed; the same 999 twice
+    changes nothing."""
+    async with app.run_test(size=SIZE) as pilot:
+        await _open(pilot, "f7")
+        screen = app.screen
+        assert isinstance(screen, SubmitScreen)
+        screen.query_one("#submit-file", Input).value = str(tmp_path / "out.837")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        (gs06,) = _q(db_path, "SELECT group_control_number FROM submission_batches")[0]
+        sets = [r[0] for r in _q(db_path, "SELECT control_number FROM submission_sets ORDER BY id")]
+        assert len(sets) > 1
+        ack = ack_999(gs06, [(sets[0], "A", ""), *((st02, "R", "") for st02 in sets[1:])])
+        (tmp_path / "out.999").write_text(ack)
+
+        await pilot.press("i")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, AckImportDialog)
+        field = dialog.query_one("#ack-file", Input)
+        assert field.value == f"{tmp_path}/"  # where the 837P went
+        await pilot.press(*"missing.999", "enter")
+        await settle(pilot)
+        assert app.screen is dialog and field.value == f"{tmp_path}/missing.999"
+        assert "no such file" in str(dialog.query_one("#dialog-status").render())
+        field.value = str(tmp_path / "out.999")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
+        result = str(screen.query_one("#submit-result").render())
+        assert "999 imported" in result and f"{len(sets) - 1} rejected" in result
+        assert "Back on the scrubber work list" in result
+
+        await pilot.press("i")
+        await settle(pilot)
+        app.screen.query_one("#ack-file", Input).value = str(tmp_path / "out.999")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "imported before; nothing changed" in str(
+            screen.query_one("#submit-result").render()
+        )
+    statuses = dict(
+        _q(
+            db_path,
+            "SELECT ss.control_number, group_concat(DISTINCT c.status) FROM submitted_claims sc"
+            " JOIN submission_sets ss ON ss.id = sc.set_id JOIN claims c ON c.id = sc.claim_id"
+            " GROUP BY ss.control_number",
+        )
+    )
+    assert statuses[sets[0]] == "accepted"
+    assert all(statuses[st02] == "rejected" for st02 in sets[1:])
 
 
 # --- snapshots -----------------------------------------------------------------------------
