@@ -22,8 +22,8 @@ from billing_tui.db.uow import UnitOfWork
 
 _POSTING_CHILD = """
 import asyncio, datetime as dt, json, sys, time
+from billing_tui.app import BillingApp  # first, as billing-tui does: it sets TEXTUAL_FPS
 from textual import events
-from billing_tui.app import BillingApp
 from billing_tui.screens.posting import PostingScreen
 from billing_tui.services.auth import login
 
