@@ -43,6 +43,7 @@ from billing_tui.screens.call_note import (
     format_duration,
 )
 from billing_tui.widgets.cells import date_cell, money_cell, right, text_cell
+from billing_tui.widgets.fast_table import FastTable
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.service_dialog import ServiceDialog
 from billing_tui.widgets.status import StatusLine
@@ -427,11 +428,18 @@ class AccountScreen(Screen[None]):
             self.reason = reason
 
     class NextTaken(Message):
-        def __init__(self, patient_id: int | None, claim_id: int | None, reason: str) -> None:
+        def __init__(
+            self,
+            patient_id: int | None,
+            claim_id: int | None,
+            reason: str,
+            view: AccountView | None = None,
+        ) -> None:
             super().__init__()
             self.patient_id = patient_id
             self.claim_id = claim_id
             self.reason = reason
+            self.view = view  # the next account, read in the same worker
 
     def __init__(
         self,
@@ -439,9 +447,11 @@ class AccountScreen(Screen[None]):
         *,
         focus_claim_id: int | None = None,
         queue_id: int | None = None,
+        view: AccountView | None = None,
     ) -> None:
         super().__init__()
         self.patient_id = patient_id
+        self._first_view = view  # read before the push (app.open_account); None: read here
         self.focus_claim_id = focus_claim_id
         self.queue_id = queue_id
         self.view: AccountView | None = None
@@ -473,7 +483,7 @@ class AccountScreen(Screen[None]):
                     yield Static("", id="coverages")
             with Vertical(id="claims-panel", classes="acct-panel") as claims:
                 claims.border_title = "Claims"
-                yield DataTable(id="claims", cursor_type="row", zebra_stripes=True)
+                yield FastTable(id="claims", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="acct-bottom"):
                 with Vertical(id="detail-panel", classes="acct-panel") as detail:
                     detail.border_title = "Lines and ledger"
@@ -494,7 +504,11 @@ class AccountScreen(Screen[None]):
         self._columns()
         actor = self.billing_app.actor
         self.sub_title = f"{actor.display_name} ({actor.role})" if actor else ""
-        self.action_reload(self._flash)
+        if self._first_view is not None:  # shown before the first paint: one paint, full
+            self._loaded(self.Loaded(self._first_view))
+            self._first_view = None
+        else:
+            self.action_reload(self._flash)
         if self.queue_id is not None and self.focus_claim_id is not None:
             # Taken from a queue: keep the lease alive through a long call on hold, so the
             # account is never handed to a second rep while this one still works it.
@@ -1016,7 +1030,14 @@ class AccountScreen(Screen[None]):
                 self.NextTaken(None, None, f"{saved} No more accounts in this queue.".strip())
             )
         else:
-            self.post_message(self.NextTaken(item.patient_id, item.claim_id, saved))
+            from billing_tui.services.accounts import load_account
+
+            try:  # read it here too: the next screen is built full and painted once
+                view = load_account(self.billing_app.database(), actor, item.patient_id)
+            except DomainError:
+                view = None  # the next screen reads it again and says what is wrong
+            if not worker.is_cancelled:
+                self.post_message(self.NextTaken(item.patient_id, item.claim_id, saved, view))
 
     @on(NextTaken)
     def _next_taken(self, message: NextTaken) -> None:
@@ -1027,7 +1048,10 @@ class AccountScreen(Screen[None]):
             self.action_reload(message.reason)
             return
         nxt = AccountScreen(
-            message.patient_id, focus_claim_id=message.claim_id, queue_id=self.queue_id
+            message.patient_id,
+            focus_claim_id=message.claim_id,
+            queue_id=self.queue_id,
+            view=message.view,
         )
         nxt._flash = message.reason or None
         self.app.switch_screen(nxt)

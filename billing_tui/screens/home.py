@@ -182,16 +182,12 @@ class HomeScreen(ReportsWorkerFailures, Screen[None]):
 
     @on(FollowUpTable.RowSelected, "#follow-ups")
     def _open_follow_up(self, event: FollowUpTable.RowSelected) -> None:
-        from billing_tui.screens.account import AccountScreen
-
         rows = self.summary.follow_ups if self.summary else []
         row = next((r for r in rows if str(r.claim_id) == event.row_key.value), None)
         if row is not None:
-            self.app.push_screen(AccountScreen(row.patient_id, focus_claim_id=row.claim_id))
+            self.billing_app.open_account(row.patient_id, focus_claim_id=row.claim_id)
 
     @on(RecentAccountsTable.RowSelected, "#recent")
     def _open_recent(self, event: RecentAccountsTable.RowSelected) -> None:
-        from billing_tui.screens.account import AccountScreen
-
         if event.row_key.value is not None:
-            self.app.push_screen(AccountScreen(int(event.row_key.value)))
+            self.billing_app.open_account(int(event.row_key.value))

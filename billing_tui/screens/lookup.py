@@ -263,13 +263,11 @@ class LookupScreen(ModalScreen[None]):
         if mt.kind == "payer":
             self.load_card(mt.id)
             return
-        from billing_tui.screens.account import AccountScreen
-
         patient_id = mt.id if mt.kind == "patient" else mt.patient_id
         claim_id = mt.id if mt.kind == "claim" else None
-        app = self.app
+        app = self.billing_app
         self.dismiss()
-        app.push_screen(AccountScreen(patient_id, focus_claim_id=claim_id))
+        app.open_account(patient_id, focus_claim_id=claim_id)
 
     # --- the payer card ------------------------------------------------------------
 

@@ -324,11 +324,9 @@ class PaymentWorklistsScreen(ReportsWorkerFailures, Screen[None]):
         self.refresh_bindings()  # f applies to the credit list only
 
     def action_open_account(self) -> None:
-        from billing_tui.screens.account import AccountScreen
-
         row = self._selected_underpaid() if self._in_underpaid() else self._selected_credit()
         if row is not None:
-            self.app.push_screen(AccountScreen(row.patient_id, focus_claim_id=row.claim_id))
+            self.billing_app.open_account(row.patient_id, focus_claim_id=row.claim_id)
 
     def action_refund(self) -> None:
         row = self._selected_credit()

@@ -411,14 +411,9 @@ class QueueScreen(Screen[None]):
             return
         if item.claim_id in self.row_ids:
             self.query_one(DataTable).move_cursor(row=self.row_ids.index(item.claim_id))
-        try:
-            from billing_tui.screens.account import AccountScreen
-        except ImportError:
-            status.show_error("The account screen is not part of this build yet.")
-            return
         self._opened = True
-        self.app.push_screen(
-            AccountScreen(item.patient_id, focus_claim_id=item.claim_id, queue_id=item.queue_id)
+        self.billing_app.open_account(
+            item.patient_id, focus_claim_id=item.claim_id, queue_id=item.queue_id
         )
 
     def on_screen_resume(self) -> None:

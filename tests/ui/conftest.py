@@ -72,6 +72,20 @@ def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
+def record_calls(monkeypatch: pytest.MonkeyPatch, cls: type, method: str) -> list:
+    """Patch ``cls.method`` to note each instance it is called on (then call it as
+    before); returns the list the calls go to."""
+    calls: list = []
+    real = getattr(cls, method)
+
+    def recording(self, *args, **kwargs):
+        calls.append(self)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(cls, method, recording)
+    return calls
+
+
 async def settle(pilot: Pilot) -> None:
     """Wait until no worker is running and the messages they posted are handled."""
     for _ in range(20):

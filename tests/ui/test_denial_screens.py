@@ -18,7 +18,7 @@ from billing_tui.screens.denial_detail import DenialDetailScreen
 from billing_tui.screens.denials import DenialsScreen
 from billing_tui.widgets.status import StatusLine
 
-from .conftest import TODAY, log_in, settle
+from .conftest import TODAY, log_in, record_calls, settle
 
 SIZE = (120, 36)
 
@@ -205,14 +205,7 @@ async def test_names_with_brackets_show_as_typed(app: BillingApp, db_path: Path)
 async def test_f10_builds_the_list_with_its_first_page(app: BillingApp, monkeypatch):
     """f10 reads the first page before the screen is pushed: the screen never starts a
     load of its own or shows an empty list; pushed without a page, it loads itself."""
-    loads: list[DenialsScreen] = []
-    real_reload = DenialsScreen.reload
-
-    def counting_reload(self, *args, **kwargs):
-        loads.append(self)
-        return real_reload(self, *args, **kwargs)
-
-    monkeypatch.setattr(DenialsScreen, "reload", counting_reload)
+    loads = record_calls(monkeypatch, DenialsScreen, "reload")
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "rep", "rep")
         await pilot.press("f10")

@@ -13,7 +13,7 @@ from billing_tui.app import BillingApp
 from billing_tui.screens.home import HomeScreen
 from billing_tui.screens.queue import QueueScreen
 
-from .conftest import TODAY, log_in, settle
+from .conftest import TODAY, log_in, record_calls, settle
 
 SIZE = (120, 36)
 
@@ -111,6 +111,32 @@ async def test_n_takes_the_top_free_account(app: BillingApp, db_path: Path) -> N
         await settle(pilot)
         assert type(app.screen).__name__ == "AccountScreen"
         assert app.screen.focus_claim_id == top
+
+
+async def test_accounts_are_read_before_they_are_shown(app: BillingApp, monkeypatch) -> None:
+    """n on the queue and n on the account (next account) read the account in the worker
+    that took it, then show the screen built with it: the account screen never starts a
+    read of its own (one paint, full), and r still reloads."""
+    from billing_tui.screens.account import AccountScreen
+
+    reads = record_calls(monkeypatch, AccountScreen, "load")
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "rep", "rep")
+        await _open_queue(pilot, "Insurance 120+")
+        await pilot.press("n")
+        await settle(pilot)
+        first = app.screen
+        assert isinstance(first, AccountScreen) and first.view is not None
+        assert first.loads == 1 and reads == []
+        await pilot.press("n")  # the next account of the queue
+        await settle(pilot)
+        second = app.screen
+        assert isinstance(second, AccountScreen) and second is not first
+        assert second.view is not None and second.view.patient_id == second.patient_id
+        assert reads == []
+        await pilot.press("r")
+        await settle(pilot)
+        assert reads == [second] and second.loads == 2
 
 
 def test_queue_screen_snapshot(snap_compare, db_url: str) -> None:
