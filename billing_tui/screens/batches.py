@@ -17,11 +17,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Header, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import get_current_worker
 
 from billing_tui.domain.dates import FORMATS_HINT, parse_optional_date
 from billing_tui.domain.errors import DomainError, ValidationError
@@ -30,6 +30,7 @@ from billing_tui.screens.approvals import local_time
 from billing_tui.screens.lookup import DEBOUNCE_SECONDS, KIND_LABELS
 from billing_tui.widgets.cells import money_cell, right, row_at_cursor, text_cell
 from billing_tui.widgets.keys_footer import KeysFooter
+from billing_tui.widgets.service_dialog import ServiceDialog
 from billing_tui.widgets.status import StatusLine
 from billing_tui.widgets.worker_failures import ReportsWorkerFailures
 
@@ -49,8 +50,13 @@ METHOD_SHORT = {"check": "chk", "eft": "EFT", "card": "card", "cash": "cash"}
 # --- the new-batch form -----------------------------------------------------------------
 
 
-class NewBatchScreen(ModalScreen["BatchSummary | None"]):
-    """Open a payment batch: who paid, how, the trace number, amount and deposit date."""
+class NewBatchScreen(ReportsWorkerFailures, ServiceDialog["BatchSummary | None"]):
+    """Open a payment batch: who paid, how, the trace number, amount and deposit date.
+    The payer (or patient) is looked up as the rep types; the batch opens through the
+    dialog's one service call, and a mistake keeps the form with the cursor on it."""
+
+    WORKER_FAILURES: ClassVar[dict[str, str]] = {"nb-lookup": "look up payers and patients"}
+    FAILURE_STATUS = "#dialog-status"
 
     BINDING_GROUP_TITLE = "New batch"
     AUTO_FOCUS = "#nb-from"
@@ -63,12 +69,12 @@ class NewBatchScreen(ModalScreen["BatchSummary | None"]):
     ]
     DEFAULT_CSS = """
     NewBatchScreen { align: center middle; }
-    #nb-box {
+    NewBatchScreen > Vertical {
         width: 90; max-width: 100%; height: auto; padding: 0 1;
         border: round $primary; background: $surface; border-title-style: bold;
     }
-    #nb-box .nb-row { height: 1; margin-top: 1; }
-    #nb-box .nb-row > Label { width: 17; color: $text-muted; }
+    NewBatchScreen .nb-row { height: 1; margin-top: 1; }
+    NewBatchScreen .nb-row > Label { width: 17; color: $text-muted; }
     #nb-from { width: 50; }
     #nb-chosen { width: 1fr; padding-left: 1; color: $text-success; }
     #nb-matches { height: auto; max-height: 8; margin-left: 17; }
@@ -76,8 +82,8 @@ class NewBatchScreen(ModalScreen["BatchSummary | None"]):
     #nb-trace { width: 30; }
     #nb-amount { width: 16; }
     #nb-date { width: 16; }
-    #nb-box .nb-hint { color: $text-muted; height: 1; margin-top: 1; }
-    #nb-status { margin-top: 1; }
+    NewBatchScreen .nb-hint { color: $text-muted; height: 1; margin-top: 1; }
+    NewBatchScreen #dialog-status { margin-top: 1; }
     """
 
     class Found(Message):
@@ -86,67 +92,43 @@ class NewBatchScreen(ModalScreen["BatchSummary | None"]):
             self.query = query
             self.matches = matches
 
-    class Opened(Message):
-        def __init__(self, batch: BatchSummary) -> None:
-            super().__init__()
-            self.batch = batch
-
-    class Failed(Message):
-        def __init__(self, reason: str, field: str | None) -> None:
-            super().__init__()
-            self.reason = reason
-            self.field = field
-
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__("New payment batch")
         self.matches: list[Match] = []
         self.chosen: Match | None = None  # the payer or patient the batch is from
         self._debounce: Timer | None = None
-        self.busy = False
 
-    @property
-    def billing_app(self) -> BillingApp:
-        return self.app  # type: ignore[return-value]
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="nb-box") as box:
-            box.border_title = "New payment batch"
-            with Horizontal(classes="nb-row"):
-                yield Label("Payer / patient")
-                yield Input(placeholder="payer name or id; a patient's name or account",
-                            id="nb-from", compact=True)  # fmt: skip
-                yield Label("", id="nb-chosen")
-            yield OptionList(id="nb-matches")
-            with Horizontal(classes="nb-row"):
-                yield Label("Method")
-                yield Select(METHODS, value="check", allow_blank=False, id="nb-method",
-                             compact=True)  # fmt: skip
-            with Horizontal(classes="nb-row"):
-                yield Label("Check/EFT no.")
-                yield Input(placeholder="trace number", id="nb-trace", compact=True,
-                            max_length=50)  # fmt: skip
-            with Horizontal(classes="nb-row"):
-                yield Label("Amount")
-                yield Input(placeholder="1,234.56", id="nb-amount", compact=True)
-            with Horizontal(classes="nb-row"):
-                yield Label("Deposit date")
-                yield Input(self.billing_app.today.isoformat(), id="nb-date", compact=True)
-            yield Label(f"Dates: {FORMATS_HINT}", classes="nb-hint")
-            yield Label(
-                "↑↓ and enter pick the payer · enter moves on · ctrl+s opens the batch",
-                classes="nb-hint",
-            )
-            yield StatusLine(id="nb-status")
-        yield KeysFooter()
+    def body(self) -> ComposeResult:
+        with Horizontal(classes="nb-row"):
+            yield Label("Payer / patient")
+            yield Input(placeholder="payer name or id; a patient's name or account",
+                        id="nb-from", compact=True)  # fmt: skip
+            yield Label("", id="nb-chosen")
+        yield OptionList(id="nb-matches")
+        with Horizontal(classes="nb-row"):
+            yield Label("Method")
+            yield Select(METHODS, value="check", allow_blank=False, id="nb-method",
+                         compact=True)  # fmt: skip
+        with Horizontal(classes="nb-row"):
+            yield Label("Check/EFT no.")
+            yield Input(placeholder="trace number", id="nb-trace", compact=True,
+                        max_length=50)  # fmt: skip
+        with Horizontal(classes="nb-row"):
+            yield Label("Amount")
+            yield Input(placeholder="1,234.56", id="nb-amount", compact=True)
+        with Horizontal(classes="nb-row"):
+            yield Label("Deposit date")
+            yield Input(self.billing_app.today.isoformat(), id="nb-date", compact=True)
+        yield Label(f"Dates: {FORMATS_HINT}", classes="nb-hint")
+        yield Label(
+            "↑↓ and enter pick the payer · enter moves on · ctrl+s opens the batch",
+            classes="nb-hint",
+        )
 
     def on_mount(self) -> None:
         matches = self.query_one("#nb-matches", OptionList)
         matches.can_focus = False
         matches.display = False
-
-    @property
-    def status(self) -> StatusLine:
-        return self.query_one("#nb-status", StatusLine)
 
     # --- payer / patient look-up --------------------------------------------------------
 
@@ -180,7 +162,7 @@ class NewBatchScreen(ModalScreen["BatchSummary | None"]):
             )
         except DomainError as exc:
             if not worker.is_cancelled:
-                self.post_message(self.Failed(str(exc), None))
+                self.post_message(self.Failed(str(exc)))
             return
         if not worker.is_cancelled:
             self.post_message(self.Found(query, payers + patients))
@@ -252,8 +234,7 @@ class NewBatchScreen(ModalScreen["BatchSummary | None"]):
     # --- saving ---------------------------------------------------------------------------
 
     def action_save(self) -> None:
-        actor = self.billing_app.actor
-        if self.busy or actor is None:
+        if self.busy:
             return
         try:
             form = self._read()
@@ -261,9 +242,10 @@ class NewBatchScreen(ModalScreen["BatchSummary | None"]):
             self.status.show_error(str(exc))
             self._focus(exc.field)
             return
-        self.busy = True
-        self.status.show_info("Opening the batch…")
-        self.open_batch(actor, form)
+        from billing_tui.services.batches import open_batch
+
+        db = self.billing_app.database()
+        self.start(lambda actor, _today: open_batch(db, actor, **form), "Opening the batch…")
 
     def _read(self) -> dict:
         mt = self.chosen
@@ -298,26 +280,9 @@ class NewBatchScreen(ModalScreen["BatchSummary | None"]):
             "deposit_date": day,
         }
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="nb-save")
-    def open_batch(self, actor: Actor, form: dict) -> None:
-        from billing_tui.services.batches import open_batch
-
-        try:
-            batch = open_batch(self.billing_app.database(), actor, **form)
-        except DomainError as exc:
-            self.post_message(self.Failed(str(exc), getattr(exc, "field", None)))
-            return
-        self.post_message(self.Opened(batch))
-
-    @on(Opened)
-    def _opened(self, message: Opened) -> None:
-        self.busy = False
-        self.dismiss(message.batch)
-
-    @on(Failed)
-    def _failed(self, message: Failed) -> None:
-        self.busy = False
-        self.status.show_error(message.reason)
+    @on(ServiceDialog.Failed)
+    def _focus_field(self, message: ServiceDialog.Failed) -> None:
+        """After the base shows the message: put the cursor where the mistake is."""
         self._focus(message.field)
 
     def _focus(self, field: str | None) -> None:
@@ -335,16 +300,6 @@ class NewBatchScreen(ModalScreen["BatchSummary | None"]):
         }.get(field or "")
         if target:
             self.query_one(target).focus()
-
-    @on(Worker.StateChanged)
-    def _crashed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group.startswith("nb-") and event.state == WorkerState.ERROR:
-            self.busy = False
-            error = event.worker.error
-            self.status.show_error(f"Not done: {type(error).__name__}: {error}")
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     def action_help(self) -> None:
         self.billing_app.action_help()

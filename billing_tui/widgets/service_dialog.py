@@ -77,13 +77,14 @@ class ServiceDialog(ModalScreen[R]):
         """What the dialog returns for the service's answer (the answer itself)."""
         return result
 
-    def start(self, call: Callable[[Actor, dt.date], Any]) -> None:
-        """Run ``call(actor, today)`` (one service call) in the worker."""
+    def start(self, call: Callable[[Actor, dt.date], Any], doing: str = "Saving…") -> None:
+        """Run ``call(actor, today)`` (one service call) in the worker; ``doing`` shows
+        meanwhile."""
         actor = self.billing_app.actor
         if self.busy or actor is None:
             return
         self.busy = True
-        self.status.show_info("Saving…")
+        self.status.show_info(doing)
         self.perform(call, actor, self.billing_app.today)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=_GROUP)

@@ -328,7 +328,7 @@ async def test_duplicate_trace_is_refused_naming_the_batch(db_url: str) -> None:
         await settle(pilot)
         form = await open_batch_by_typing(pilot, t, "EFT-555", 20000)
         assert app.screen is form, "the form must stay open"
-        status = form.query_one("#nb-status")
+        status = form.query_one("#dialog-status")
         assert status.is_error
         assert f"already batch #{first.batch_id}" in status.message
         assert "$100.00" in status.message
@@ -457,7 +457,7 @@ async def test_patient_batch_applies_a_payment_to_the_patient_balance(db_url: st
         await pilot.press("ctrl+s")
         await settle(pilot)
         screen = app.screen
-        assert isinstance(screen, PostingScreen), form.query_one("#nb-status").message
+        assert isinstance(screen, PostingScreen), form.query_one("#dialog-status").message
         assert screen.patient_batch
         matches = screen.query_one("#claim-matches")
         options = [matches.get_option_at_index(i).id for i in range(matches.option_count)]
