@@ -228,10 +228,10 @@ class AppealsScreen(ReportsWorkerFailures, Screen[None]):
         cur = self._current()
         if cur is None:
             return
-        from billing_tui.screens.denial_detail import DenialDetailScreen
+        from billing_tui.screens.denial_detail import open_denial
 
         self.opened = True
-        self.app.push_screen(DenialDetailScreen(cur.denial_id))
+        open_denial(self.billing_app, cur.denial_id)
 
     def action_outcome(self) -> None:
         cur = self._current()

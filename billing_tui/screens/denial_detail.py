@@ -25,6 +25,7 @@ from textual.worker import get_current_worker
 from billing_tui.domain.errors import DomainError, ValidationError
 from billing_tui.domain.money import Money, parse_money
 from billing_tui.widgets.cells import money_cell
+from billing_tui.widgets.fast_table import FastTable
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.service_dialog import ServiceDialog
 from billing_tui.widgets.status import StatusLine
@@ -348,6 +349,20 @@ class RebillDialog(DenialDialog):
 # --- the screen -----------------------------------------------------------------------------
 
 
+def open_denial(app: BillingApp, denial_id: int) -> None:
+    """Show a denial: read it (a worker), then push the screen built with it."""
+    actor = app.actor
+
+    def read() -> DenialDetail:
+        from billing_tui.services.denials import load_denial
+
+        return load_denial(app.database(), actor, denial_id, today=app.today)
+
+    app.push_after_read(
+        read, lambda detail: DenialDetailScreen(denial_id, detail), group="open-denial"
+    )
+
+
 class DenialDetailScreen(ReportsWorkerFailures, Screen[None]):
     WORKER_FAILURES: ClassVar[dict[str, str]] = {"denial-detail": "load the denial"}
     FAILURE_STATUS = "#dd-status"
@@ -386,10 +401,11 @@ class DenialDetailScreen(ReportsWorkerFailures, Screen[None]):
             super().__init__()
             self.reason = reason
 
-    def __init__(self, denial_id: int) -> None:
+    def __init__(self, denial_id: int, detail: DenialDetail | None = None) -> None:
         super().__init__()
         self.denial_id = denial_id
         self.detail: DenialDetail | None = None
+        self._first = detail  # read before the push (open_denial); None: read here
 
     @property
     def billing_app(self) -> BillingApp:
@@ -401,7 +417,7 @@ class DenialDetailScreen(ReportsWorkerFailures, Screen[None]):
             with Horizontal(id="dd-top"):
                 yield Static("Loading…", id="dd-denial")
                 yield Static("", id="dd-account")
-            claims = DataTable(id="dd-claims", cursor_type="row", zebra_stripes=True)
+            claims = FastTable(id="dd-claims", cursor_type="row", zebra_stripes=True)
             # Fixed widths: sized from the cells, a table repainted while its rows were
             # being replaced could show the header widths for a frame (seen in snapshots).
             claims.add_column("Claim", key="claim", width=12)
@@ -418,7 +434,11 @@ class DenialDetailScreen(ReportsWorkerFailures, Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = "Denial"
-        self.reload()
+        if self._first is not None:  # shown before the first paint: one paint, full
+            self._loaded(self.Loaded(self._first, ""))
+            self._first = None
+        else:
+            self.reload()
 
     def reload(self, note: str = "") -> None:
         self.load(note)

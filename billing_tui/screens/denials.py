@@ -369,10 +369,10 @@ class DenialsScreen(ReportsWorkerFailures, Screen[None]):
         denial = self._highlighted_denial()
         if denial is None:
             return
-        from billing_tui.screens.denial_detail import DenialDetailScreen
+        from billing_tui.screens.denial_detail import open_denial
 
         self.opened = True
-        self.app.push_screen(DenialDetailScreen(denial.denial_id))
+        open_denial(self.billing_app, denial.denial_id)
 
     def action_next_page(self) -> None:
         if self.group is not None and self.more:

@@ -204,8 +204,10 @@ async def test_names_with_brackets_show_as_typed(app: BillingApp, db_path: Path)
 
 async def test_f10_builds_the_list_with_its_first_page(app: BillingApp, monkeypatch):
     """f10 reads the first page before the screen is pushed: the screen never starts a
-    load of its own or shows an empty list; pushed without a page, it loads itself."""
+    load of its own or shows an empty list; pushed without a page, it loads itself. A
+    denial opened from the list is read before its screen is shown too."""
     loads = record_calls(monkeypatch, DenialsScreen, "reload")
+    detail_reads = record_calls(monkeypatch, DenialDetailScreen, "reload")
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "rep", "rep")
         await pilot.press("f10")
@@ -215,6 +217,15 @@ async def test_f10_builds_the_list_with_its_first_page(app: BillingApp, monkeypa
         assert loads == [] and screen.wl.groups
         assert not screen.query_one("#den-body").has_class("loading")
         assert screen.query_one("#den-groups", DataTable).row_count == len(screen.wl.groups)
+        await pilot.press("enter", "enter")  # to the denials, then open the first
+        await settle(pilot)
+        detail = pilot.app.screen
+        assert isinstance(detail, DenialDetailScreen) and detail.detail is not None
+        assert detail_reads == []
+        await pilot.press("escape")
+        await settle(pilot)
+        assert loads == [screen]  # back on the list: it reloads (the denial may have left)
+        loads.clear()
         await pilot.press("escape")
         await settle(pilot)
         bare = DenialsScreen()
