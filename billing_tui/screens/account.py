@@ -28,7 +28,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Header, Input, OptionList, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -47,6 +47,7 @@ from billing_tui.widgets.fast_table import FastTable
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.service_dialog import ServiceDialog
 from billing_tui.widgets.status import StatusLine
+from billing_tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from billing_tui.app import BillingApp
@@ -472,7 +473,7 @@ class AccountScreen(Screen[None]):
     # --- layout -----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Vertical(id="acct-body"):
             with Horizontal(id="acct-top"):
                 with Vertical(id="patient-panel", classes="acct-panel") as patient:

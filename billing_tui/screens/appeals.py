@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, OptionList, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -25,6 +25,7 @@ from billing_tui.screens.denial_detail import URGENCY_STYLE, DenialDialog
 from billing_tui.widgets.cells import money_cell, row_at_cursor, text_cell
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
+from billing_tui.widgets.title_bar import TitleBar
 from billing_tui.widgets.worker_failures import ReportsWorkerFailures
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ class AppealsScreen(ReportsWorkerFailures, Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Vertical(id="appeals-body"):
             yield Static("", id="appeals-counts")
             t = DataTable(id="appeals-table", cursor_type="row", zebra_stripes=True)

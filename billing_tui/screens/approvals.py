@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from billing_tui.domain.errors import DomainError
@@ -27,6 +27,7 @@ from billing_tui.widgets.cells import money_cell, right, row_at_cursor, text_cel
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.service_dialog import ServiceDialog
 from billing_tui.widgets.status import StatusLine
+from billing_tui.widgets.title_bar import TitleBar
 from billing_tui.widgets.worker_failures import ReportsWorkerFailures
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ class ApprovalsScreen(ReportsWorkerFailures, Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Vertical(id="approvals-body"):
             with Vertical(id="approvals-panel") as panel:
                 panel.border_title = "Waiting for approval"

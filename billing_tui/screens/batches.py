@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Header, Input, Label, OptionList, Select, Static
+from textual.widgets import DataTable, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -32,6 +32,7 @@ from billing_tui.widgets.cells import money_cell, right, row_at_cursor, text_cel
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.service_dialog import ServiceDialog
 from billing_tui.widgets.status import StatusLine
+from billing_tui.widgets.title_bar import TitleBar
 from billing_tui.widgets.worker_failures import ReportsWorkerFailures
 
 if TYPE_CHECKING:
@@ -352,7 +353,7 @@ class BatchesScreen(ReportsWorkerFailures, Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Vertical(id="batches-body"):
             with Vertical(id="batches-panel") as panel:
                 panel.border_title = "Payment batches"
@@ -539,7 +540,7 @@ class BatchPostingsScreen(ReportsWorkerFailures, Screen[None]):
     def compose(self) -> ComposeResult:
         from billing_tui.screens.posting import batch_header
 
-        yield Header()
+        yield TitleBar()
         with Vertical(id="bp-body"):
             yield Static(batch_header(self.batch), id="bp-header")
             with Vertical(id="bp-panel") as panel:

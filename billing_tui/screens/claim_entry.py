@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Header, Input, Label, OptionList, Select, Static
+from textual.widgets import Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -27,6 +27,7 @@ from billing_tui.domain.errors import DomainError, ValidationError
 from billing_tui.domain.money import Money
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
+from billing_tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from billing_tui.app import BillingApp
@@ -242,7 +243,7 @@ class ClaimEntryScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Vertical(id="ce-body"):
             # markup=False: these show patient names, codes and scrubber messages as typed.
             yield Static("New claim", id="ce-title", markup=False)

@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, OptionList, Static, TextArea
+from textual.widgets import DataTable, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -29,6 +29,7 @@ from billing_tui.widgets.fast_table import FastTable
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.service_dialog import ServiceDialog
 from billing_tui.widgets.status import StatusLine
+from billing_tui.widgets.title_bar import TitleBar
 from billing_tui.widgets.worker_failures import ReportsWorkerFailures
 
 if TYPE_CHECKING:
@@ -412,7 +413,7 @@ class DenialDetailScreen(ReportsWorkerFailures, Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Vertical(id="dd-body"):
             with Horizontal(id="dd-top"):
                 yield Static("Loading…", id="dd-denial")

@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
@@ -27,6 +27,7 @@ from billing_tui.domain.money import Money
 from billing_tui.widgets.cells import count_cell, money_cell, right, text_cell
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
+from billing_tui.widgets.title_bar import TitleBar
 from billing_tui.widgets.worker_failures import ReportsWorkerFailures
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ class DenialTrendsScreen(ReportsWorkerFailures, Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Vertical(id="trend-body"):
             yield Static("", id="trend-summary")
             yield PlotextPlot(id="trend-chart")

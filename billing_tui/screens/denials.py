@@ -22,7 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Header, OptionList, Static
+from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -32,6 +32,7 @@ from billing_tui.widgets.cells import count_cell, money_cell, row_at_cursor
 from billing_tui.widgets.fast_table import FastTable
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
+from billing_tui.widgets.title_bar import TitleBar
 from billing_tui.widgets.worker_failures import ReportsWorkerFailures
 
 if TYPE_CHECKING:
@@ -169,7 +170,7 @@ class DenialsScreen(ReportsWorkerFailures, Screen[None]):
             # Query first: the work list loads in its thread while the widgets below are
             # built and styled.
             self.reload()
-        yield Header()
+        yield TitleBar()
         # Without a first page the tables stay hidden until the answer: laying out and
         # painting them empty, then again full, cost a third of the time to the list.
         with Vertical(id="den-body", classes="" if self.first else "loading"):

@@ -25,7 +25,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, DirectoryTree, Header, Input, ProgressBar, Static
+from textual.widgets import DataTable, DirectoryTree, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import DomainError
@@ -33,6 +33,7 @@ from billing_tui.domain.money import Money
 from billing_tui.widgets.cells import count_cell, money_cell, right, text_cell
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
+from billing_tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from billing_tui.app import BillingApp
@@ -283,7 +284,7 @@ class EraScreen(Screen[None]):
         return self.query_one("#era-status", StatusLine)
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Vertical(id="era-body"):
             yield Static("", id="era-result")
             yield ProgressBar(total=None, show_eta=False, id="era-progress")

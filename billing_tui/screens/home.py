@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Header, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from billing_tui.domain.errors import DomainError
@@ -24,6 +24,7 @@ from billing_tui.screens.queue import QueuePanel
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
 from billing_tui.widgets.summary_tables import AgingTable, FollowUpTable, RecentAccountsTable
+from billing_tui.widgets.title_bar import TitleBar
 from billing_tui.widgets.worker_failures import ReportsWorkerFailures
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ class HomeScreen(ReportsWorkerFailures, Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Vertical(id="home-body"):
             with Horizontal(id="home-top"):
                 with Vertical(id="aging-panel", classes="panel") as aging:

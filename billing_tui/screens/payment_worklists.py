@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
 from billing_tui.domain.errors import DomainError, ValidationError
@@ -27,6 +27,7 @@ from billing_tui.widgets.cells import money_cell, right, row_at_cursor, text_cel
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.service_dialog import ServiceDialog
 from billing_tui.widgets.status import StatusLine
+from billing_tui.widgets.title_bar import TitleBar
 from billing_tui.widgets.worker_failures import ReportsWorkerFailures
 
 if TYPE_CHECKING:
@@ -184,7 +185,7 @@ class PaymentWorklistsScreen(ReportsWorkerFailures, Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Vertical(id="pw-body"):
             with Vertical(id="credits-panel", classes="pw-panel") as panel:
                 panel.border_title = "Credit balances"

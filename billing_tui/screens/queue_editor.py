@@ -18,7 +18,6 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import (
     Checkbox,
-    Header,
     Input,
     Label,
     OptionList,
@@ -44,6 +43,7 @@ from billing_tui.domain.queue_rules import (
 from billing_tui.domain.reason_codes import category_label
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
+from billing_tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from billing_tui.app import BillingApp
@@ -123,7 +123,7 @@ class QueueEditorScreen(Screen[bool]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with VerticalScroll():
             yield Label("Name")
             yield Input(id="q-name", placeholder="e.g. Aetna denials 60+")

@@ -18,13 +18,15 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from billing_tui.domain.errors import DomainError
 from billing_tui.widgets.cells import money_cell, row_at_cursor, text_cell
+from billing_tui.widgets.fast_table import FastTable
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.status import StatusLine
+from billing_tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from billing_tui.app import BillingApp
@@ -87,18 +89,20 @@ class ScrubberScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Vertical(id="scrub-body"):
             yield Static("", id="scrub-counts")
-            table = DataTable(id="scrub-table", cursor_type="row", zebra_stripes=True)
-            table.add_column("Claim", key="claim")
-            table.add_column("Patient", key="patient")
-            table.add_column("Payer", key="payer")
-            table.add_column("DOS", key="dos")
-            table.add_column(Text("Charge", justify="right"), key="charge")
-            table.add_column("Status", key="status")
-            table.add_column(Text("Probs", justify="right"), key="n")
-            table.add_column("First problem", key="first")
+            # Fixed widths: sized from the cells, the table could be caught at its header
+            # widths between a page's rows arriving and being measured (a snapshot flaked).
+            table = FastTable(id="scrub-table", cursor_type="row", zebra_stripes=True)
+            table.add_column("Claim", key="claim", width=9)
+            table.add_column("Patient", key="patient", width=20)
+            table.add_column("Payer", key="payer", width=22)
+            table.add_column("DOS", key="dos", width=10)
+            table.add_column(Text("Charge", justify="right"), key="charge", width=9)
+            table.add_column("Status", key="status", width=10)
+            table.add_column(Text("Probs", justify="right"), key="n", width=5)
+            table.add_column("First problem", key="first", width=70)
             yield table
             findings = Static("", id="scrub-findings")
             findings.border_title = "Problems on this claim"

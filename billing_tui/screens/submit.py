@@ -26,7 +26,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from billing_tui.domain.errors import DomainError
@@ -35,6 +35,7 @@ from billing_tui.widgets.fast_table import FastTable
 from billing_tui.widgets.keys_footer import KeysFooter
 from billing_tui.widgets.service_dialog import ServiceDialog
 from billing_tui.widgets.status import StatusLine
+from billing_tui.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from billing_tui.app import BillingApp
@@ -163,7 +164,7 @@ class SubmitScreen(Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Vertical(id="submit-body"):
             yield Static("", id="submit-summary", markup=False)  # names a payer id
             # Fixed widths: the table never paints at header width and then jumps.
