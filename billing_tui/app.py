@@ -31,7 +31,7 @@ from textual.binding import Binding, BindingType  # noqa: E402
 from textual.command import DiscoveryHit, Hit, Hits, Provider  # noqa: E402
 from textual.message import Message  # noqa: E402
 from textual.screen import Screen  # noqa: E402
-from textual.worker import Worker, WorkerState  # noqa: E402
+from textual.worker import Worker, WorkerState, get_current_worker  # noqa: E402
 
 from billing_tui.domain.errors import DomainError  # noqa: E402
 from billing_tui.screens.login import LoginScreen  # noqa: E402
@@ -379,19 +379,23 @@ class BillingApp(App[None]):
         on view: pushed first, it would paint empty and its styling would compete with
         the query for the interpreter (the account took 60 ms to read that way, 5 ms
         alone). If the read fails the screen gets None: it reads again itself and names
-        the problem on its status line.
+        the problem on its status line. A second open of the same kind replaces the
+        first, and nothing is pushed if the rep has moved to another screen meanwhile.
         """
         if self.actor is None or self.locked:
             return
+        origin = self.screen
 
         def run() -> None:
             try:
                 answer = read()
             except Exception:  # noqa: BLE001 - the screen reads again, and reports what failed
                 answer = None
+            if get_current_worker().is_cancelled:
+                return  # a newer open of this kind took over
 
             def push() -> None:
-                if self.actor is not None and not self.locked:
+                if self.actor is not None and not self.locked and self.screen is origin:
                     self.push_screen(make(answer))
 
             self.call_from_thread(push)

@@ -223,3 +223,30 @@ async def test_palette_log_out_returns_to_a_fresh_login(app: BillingApp) -> None
         assert app.actor is None
         assert app.screen.query_one("#username", Input).value == ""
         assert len(app.screen_stack) == 2
+
+
+async def test_an_open_is_dropped_when_the_rep_moved_on(app: BillingApp) -> None:
+    """A screen read before its push (an account here) is not pushed over a screen the
+    rep went to while it was being read; a second open of the same kind replaces the
+    first, so one screen opens, not two."""
+    from billing_tui.screens.account import AccountScreen
+
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "rep", "rep")
+        home = app.screen
+        app.open_account(5)
+        app.push_screen(HelpScreen([], "Home"))  # before the read is back
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is home
+        app.open_account(5)
+        app.open_account(6)  # cancels the first read's worker (settle would raise on it)
+        for _ in range(200):
+            await pilot.pause(0.01)
+            if isinstance(app.screen, AccountScreen) and app.screen.loads:
+                break
+        await pilot.pause(0.05)
+        assert isinstance(app.screen, AccountScreen) and app.screen.patient_id == 6
+        assert sum(isinstance(s, AccountScreen) for s in app.screen_stack) == 1
