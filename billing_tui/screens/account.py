@@ -27,7 +27,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -463,7 +462,6 @@ class AccountScreen(Screen[None]):
         self.painted_at: float | None = None  # perf_counter when the first load was painted
         self._flash: str | None = None
         self._keys_state: tuple[bool | None, ...] = ()
-        self._keys_timer: Timer | None = None
         self.texts: dict[str, Text] = {}  # what the read-only panels show (tests read it)
 
     @property
@@ -748,12 +746,7 @@ class AccountScreen(Screen[None]):
             return
         self.selected_claim_id = int(event.row_key.value)
         self._show_claim_detail()
-        # The footer catches up once the rep stops moving: rebuilding it on every row
-        # would cost more than the rest of the move (the keys themselves are checked
-        # when pressed, so a footer a moment behind never lets a wrong action through).
-        if self._keys_timer is not None:
-            self._keys_timer.stop()
-        self._keys_timer = self.set_timer(0.12, self._refresh_keys, name="account-keys")
+        self._refresh_keys()  # this claim's usable keys (the footer is one line to repaint)
 
     def _show_claim_detail(self) -> None:
         claim = self.selected_claim()
@@ -815,8 +808,8 @@ class AccountScreen(Screen[None]):
     )
 
     def _refresh_keys(self) -> None:
-        """Redraw the footer only when the set of usable keys changed: rebuilding it costs
-        more than the rest of a cursor move."""
+        """Tell the footer only when the set of usable keys changed (most cursor moves
+        change nothing)."""
         state = tuple(self.check_action(a, ()) for a in self._CLAIM_ACTIONS)
         if state != self._keys_state:
             self._keys_state = state
