@@ -149,18 +149,7 @@ class ActionDialog(ServiceDialog["ActionResult | None"]):
         Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
     ]
     DEFAULT_CSS = """
-    ActionDialog {
-        align: center middle;
-    }
-    ActionDialog > Vertical {
-        width: 76;
-        max-width: 100%;
-        height: auto;
-        padding: 0 1;
-        border: round $primary;
-        border-title-style: bold;
-        background: $surface;
-    }
+    ActionDialog > Vertical { width: 76; }
     ActionDialog .dialog-text {
         margin: 1 0;
         height: auto;

@@ -48,11 +48,6 @@ class DecisionDialog(ServiceDialog["ApprovalOutcome | None"]):
         Binding("escape", "cancel", "Cancel", id="decision.cancel"),
     ]
     DEFAULT_CSS = """
-    DecisionDialog { align: center middle; }
-    DecisionDialog > Vertical {
-        width: 80; max-width: 100%; height: auto; padding: 0 1;
-        border: round $primary; background: $surface; border-title-style: bold;
-    }
     DecisionDialog .dialog-text { margin: 1 0; height: auto; }
     DecisionDialog .dialog-hint { color: $text-muted; height: auto; }
     """

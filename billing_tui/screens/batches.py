@@ -69,11 +69,7 @@ class NewBatchScreen(ReportsWorkerFailures, ServiceDialog["BatchSummary | None"]
         Binding("f1", "help", "Help", show=False, id="new_batch.help"),
     ]
     DEFAULT_CSS = """
-    NewBatchScreen { align: center middle; }
-    NewBatchScreen > Vertical {
-        width: 90; max-width: 100%; height: auto; padding: 0 1;
-        border: round $primary; background: $surface; border-title-style: bold;
-    }
+    NewBatchScreen > Vertical { width: 90; }
     NewBatchScreen .nb-row { height: 1; margin-top: 1; }
     NewBatchScreen .nb-row > Label { width: 17; color: $text-muted; }
     #nb-from { width: 50; }

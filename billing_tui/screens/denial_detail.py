@@ -51,11 +51,7 @@ class DenialDialog(ServiceDialog[str | None]):
         Binding("escape", "cancel", "Cancel", id="denial_dialog.cancel"),
     ]
     DEFAULT_CSS = """
-    DenialDialog { align: center middle; }
-    DenialDialog > Vertical {
-        width: 84; max-width: 100%; height: auto; max-height: 95%; padding: 0 1;
-        border: round $primary; border-title-style: bold; background: $surface;
-    }
+    DenialDialog > Vertical { width: 84; max-height: 95%; }
     DenialDialog .dialog-text { margin: 1 0 0 0; height: auto; }
     DenialDialog .dialog-hint { color: $text-muted; height: auto; }
     DenialDialog OptionList { height: auto; max-height: 12; }

@@ -50,11 +50,6 @@ class RefundDialog(ServiceDialog["ApprovalOutcome | None"]):
         Binding("escape", "cancel", "Cancel", id="refund.cancel"),
     ]
     DEFAULT_CSS = """
-    RefundDialog { align: center middle; }
-    RefundDialog > Vertical {
-        width: 80; max-width: 100%; height: auto; padding: 0 1;
-        border: round $primary; background: $surface; border-title-style: bold;
-    }
     RefundDialog .refund-row { height: 1; margin-top: 1; }
     RefundDialog .refund-row > Label { width: 10; color: $text-muted; }
     #refund-to { width: 24; }

@@ -75,11 +75,7 @@ class AckImportDialog(ServiceDialog["AckResult | None"]):
     ]
     AUTO_FOCUS = "#ack-file"
     DEFAULT_CSS = """
-    AckImportDialog { align: center middle; }
-    AckImportDialog > Vertical {
-        width: 84; max-width: 100%; height: auto; padding: 0 1;
-        border: round $primary; border-title-style: bold; background: $surface;
-    }
+    AckImportDialog > Vertical { width: 84; }
     AckImportDialog .dialog-hint { color: $text-muted; height: auto; margin-top: 1; }
     """
 

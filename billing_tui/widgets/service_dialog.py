@@ -34,7 +34,17 @@ _GROUP = "service-dialog"
 
 class ServiceDialog(ModalScreen[R]):
     """Subclasses yield their widgets from ``body`` and call ``start(call)`` to save;
-    ``result_of`` turns the service's answer into what the dialog returns."""
+    ``result_of`` turns the service's answer into what the dialog returns. The box is
+    centred, bordered and as tall as its body; a subclass sets its width
+    (``MyDialog > Vertical { width: 84; }``) and whatever else it needs."""
+
+    DEFAULT_CSS = """
+    ServiceDialog { align: center middle; }
+    ServiceDialog > Vertical {
+        width: 80; max-width: 100%; height: auto; padding: 0 1;
+        border: round $primary; border-title-style: bold; background: $surface;
+    }
+    """
 
     class Done(Message):
         def __init__(self, result: Any) -> None:
